@@ -1,0 +1,17 @@
+export { WorkflowTracer } from "./tracer/workflow-tracer.js";
+export { traceNode } from "./tracer/trace-node.js";
+export { inferStage } from "./tracer/stages.js";
+export { WORKFLOW_STAGES, WORKFLOW_OUTCOMES } from "./types.js";
+export type {
+  NodeReport,
+  NodeResults,
+  RedactHook,
+  RedactInfo,
+  TraceNodeOptions,
+  TracerStats,
+  WorkflowOutcome,
+  WorkflowStage,
+  WorkflowTracerOptions,
+} from "./types.js";
+export { GenAI, GenAIOperation, Langfuse, LangGraph, ObservationType, Workflow, GEN_AI_SEMCONV_VERSION } from "./attributes.js";
+export { VERSION } from "./version.js";

@@ -1,0 +1,119 @@
+import type { TracerProvider } from "@opentelemetry/api";
+import { WORKFLOW_STAGES, type RedactHook, type WorkflowStage, type WorkflowTracerOptions } from "../types.js";
+
+export interface ResolvedTracerOptions {
+  tracerProvider: TracerProvider | undefined;
+  stages: ReadonlyMap<string, WorkflowStage>;
+  inferStages: boolean;
+  /** 0 when content capture is off. */
+  contentLimit: number;
+  redact: RedactHook | undefined;
+  maxSqlLength: number;
+  runTtlMs: number;
+  maxActiveRuns: number;
+  workflowName: string | undefined;
+  metadataKeys: ReadonlySet<string> | undefined;
+}
+
+const DEFAULTS = {
+  inferStages: true,
+  captureContent: false,
+  maxSqlLength: 4000,
+  runTtlMs: 10 * 60 * 1000,
+  maxActiveRuns: 100_000,
+  /** Content capture with `true`: long enough for real prompts, short enough to keep spans exportable. */
+  contentLimit: 16_384,
+} as const;
+
+const KNOWN_OPTIONS = new Set([
+  "tracerProvider",
+  "stages",
+  "inferStages",
+  "captureContent",
+  "redact",
+  "maxSqlLength",
+  "runTtlMs",
+  "maxActiveRuns",
+  "workflowName",
+  "metadataKeys",
+  "metrics",
+]);
+
+function fail(option: string, value: unknown, allowed: string): never {
+  let shown: string;
+  try {
+    shown = typeof value === "string" ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
+  } catch {
+    shown = String(value);
+  }
+  throw new TypeError(`WorkflowTracer: invalid option ${option}: ${shown}. Expected ${allowed}.`);
+}
+
+function positiveInteger(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) fail(option, value, "a positive integer");
+  return value;
+}
+
+/** Merge defaults and validate, once, at construction. Throws a TypeError naming the bad option. */
+export function resolveTracerOptions(options: WorkflowTracerOptions | undefined): ResolvedTracerOptions {
+  if (options === undefined || options === null) options = {};
+  if (typeof options !== "object") fail("options", options, "an options object");
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) fail(key, (options as Record<string, unknown>)[key], `one of the known options (${[...KNOWN_OPTIONS].join(", ")})`);
+  }
+
+  const provider = options.tracerProvider;
+  if (provider !== undefined && (typeof provider !== "object" || provider === null || typeof provider.getTracer !== "function")) {
+    fail("tracerProvider", provider, "an OpenTelemetry TracerProvider (an object with getTracer())");
+  }
+
+  const stages = new Map<string, WorkflowStage>();
+  if (options.stages !== undefined) {
+    if (typeof options.stages !== "object" || options.stages === null || Array.isArray(options.stages)) {
+      fail("stages", options.stages, "an object mapping node names to stages");
+    }
+    for (const [node, stage] of Object.entries(options.stages)) {
+      if (!WORKFLOW_STAGES.includes(stage)) fail(`stages.${node}`, stage, `one of ${WORKFLOW_STAGES.join(", ")}`);
+      stages.set(node, stage);
+    }
+  }
+
+  const inferStages = options.inferStages ?? DEFAULTS.inferStages;
+  if (typeof inferStages !== "boolean") fail("inferStages", inferStages, "true or false");
+
+  const capture = options.captureContent ?? DEFAULTS.captureContent;
+  let contentLimit: number;
+  if (capture === false) contentLimit = 0;
+  else if (capture === true) contentLimit = DEFAULTS.contentLimit;
+  else if (typeof capture === "number" && Number.isInteger(capture) && capture > 0) contentLimit = capture;
+  else fail("captureContent", capture, "false, true, or a positive integer (characters to keep)");
+
+  if (options.redact !== undefined && typeof options.redact !== "function") fail("redact", options.redact, "a function (text, info) => string");
+
+  const workflowName = options.workflowName;
+  if (workflowName !== undefined && (typeof workflowName !== "string" || workflowName.length === 0)) {
+    fail("workflowName", workflowName, "a non-empty string");
+  }
+
+  let metadataKeys: Set<string> | undefined;
+  if (options.metadataKeys !== undefined) {
+    if (!Array.isArray(options.metadataKeys) || !options.metadataKeys.every((k) => typeof k === "string")) {
+      fail("metadataKeys", options.metadataKeys, "an array of strings");
+    }
+    metadataKeys = new Set(options.metadataKeys);
+  }
+
+  return {
+    tracerProvider: provider,
+    stages,
+    inferStages,
+    contentLimit,
+    redact: options.redact,
+    maxSqlLength: positiveInteger("maxSqlLength", options.maxSqlLength, DEFAULTS.maxSqlLength),
+    runTtlMs: positiveInteger("runTtlMs", options.runTtlMs, DEFAULTS.runTtlMs),
+    maxActiveRuns: positiveInteger("maxActiveRuns", options.maxActiveRuns, DEFAULTS.maxActiveRuns),
+    workflowName,
+    metadataKeys,
+  };
+}

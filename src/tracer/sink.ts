@@ -1,0 +1,28 @@
+import type { NodeResults, WorkflowOutcome, WorkflowStage } from "../types.js";
+import type { LlmUsage } from "./llm-info.js";
+
+/** Cost of one LLM call in USD, split as Langfuse's `cost_details`. */
+export interface CostBreakdown {
+  input: number;
+  cacheRead: number;
+  output: number;
+  total: number;
+}
+
+/**
+ * What the tracer tells a metrics backend, in the same callback pass that makes spans. Implemented by
+ * `WorkflowMetrics`; internal, so the tracer does not depend on prom-client.
+ */
+export interface TelemetrySink {
+  workflowStarted(): void;
+  workflowEnded(outcome: WorkflowOutcome, intent: string | undefined, corrections: number, durationSeconds: number, traceId: string): void;
+  nodeEnded(stage: WorkflowStage, durationSeconds: number, traceId: string): void;
+  /** Records the call and returns its cost (undefined when the model is not priced). */
+  llmEnded(stage: WorkflowStage, model: string, usage: LlmUsage | undefined, durationSeconds: number, traceId: string): CostBreakdown | undefined;
+  llmFailed(stage: WorkflowStage, model: string, errorType: string, durationSeconds: number, traceId: string): void;
+  toolEnded(tool: string, durationSeconds: number, failed: boolean, traceId: string): void;
+  retrieverEnded(retriever: string, durationSeconds: number, failed: boolean, traceId: string): void;
+  resultsReported(results: NodeResults): void;
+  internalError(): void;
+  runReaped(): void;
+}

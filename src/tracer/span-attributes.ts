@@ -1,0 +1,208 @@
+/**
+ * Building the attributes of each kind of span from callback arguments. Pure functions: the tracer
+ * decides when, these decide what.
+ */
+import type { Attributes, Span } from "@opentelemetry/api";
+import { GenAI, GenAIOperation, LangGraph, Langfuse, ObservationType, Workflow } from "../attributes.js";
+import type { NodeResults, RedactInfo } from "../types.js";
+import { safeStringify, toSemconvMessages, truncate } from "./content.js";
+import type { LlmRequest, LlmResponse, LlmUsage } from "./llm-info.js";
+import type { ResolvedTracerOptions } from "./options.js";
+
+type Obj = Record<string, unknown>;
+
+const IDENTITY_KEYS = new Set([
+  "user_id",
+  "userId",
+  "langfuse_user_id",
+  "langfuse_userId",
+  "session_id",
+  "sessionId",
+  "langfuse_session_id",
+  "langfuse_sessionId",
+  "langfuse_tags",
+]);
+const MAX_METADATA_KEYS = 32;
+
+function idString(value: unknown): string | undefined {
+  if (typeof value === "string" && value.length > 0) return value.length > 200 ? value.slice(0, 200) : value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+export interface Identity {
+  userId: string | undefined;
+  sessionId: string | undefined;
+  conversationId: string | undefined;
+}
+
+/** User, session and conversation ids from invocation metadata (ours, Langfuse's and LangGraph's keys). */
+export function readIdentity(metadata: Obj | undefined): Identity {
+  return {
+    userId: idString(metadata?.user_id) ?? idString(metadata?.userId) ?? idString(metadata?.langfuse_user_id) ?? idString(metadata?.langfuse_userId),
+    sessionId:
+      idString(metadata?.session_id) ?? idString(metadata?.sessionId) ?? idString(metadata?.langfuse_session_id) ?? idString(metadata?.langfuse_sessionId),
+    conversationId: idString(metadata?.thread_id),
+  };
+}
+
+/** Invocation tags without LangGraph's internal ones (`graph:step:N`, `langsmith:*`, `seq:step:N`). */
+export function userTags(tags: readonly string[] | undefined, metadata: Obj | undefined): string[] {
+  const out: string[] = [];
+  if (Array.isArray(tags)) {
+    for (const tag of tags) {
+      if (typeof tag !== "string" || tag.startsWith("graph:step:") || tag.startsWith("langsmith:") || tag.startsWith("seq:step:")) continue;
+      if (!out.includes(tag)) out.push(tag);
+    }
+  }
+  const extra = metadata?.langfuse_tags;
+  if (Array.isArray(extra)) for (const tag of extra) if (typeof tag === "string" && !out.includes(tag)) out.push(tag);
+  return out;
+}
+
+/** Root span attributes: the Langfuse trace attributes and the GenAI workflow operation. */
+export function workflowAttributes(
+  name: string,
+  identity: Identity,
+  tags: readonly string[],
+  metadata: Obj | undefined,
+  options: ResolvedTracerOptions,
+): Attributes {
+  const attributes: Attributes = {
+    [GenAI.OPERATION_NAME]: GenAIOperation.INVOKE_WORKFLOW,
+    [GenAI.WORKFLOW_NAME]: name,
+    [Workflow.NAME]: name,
+    [Langfuse.TRACE_NAME]: name,
+    [Langfuse.OBSERVATION_TYPE]: ObservationType.AGENT,
+  };
+  if (identity.userId !== undefined) attributes[Langfuse.TRACE_USER_ID] = identity.userId;
+  if (identity.sessionId !== undefined) attributes[Langfuse.TRACE_SESSION_ID] = identity.sessionId;
+  if (identity.conversationId !== undefined) attributes[GenAI.CONVERSATION_ID] = identity.conversationId;
+  if (tags.length > 0) attributes[Langfuse.TRACE_TAGS] = tags as string[];
+  if (metadata) {
+    let copied = 0;
+    for (const key in metadata) {
+      if (copied >= MAX_METADATA_KEYS) break;
+      if (options.metadataKeys ? !options.metadataKeys.has(key) : IDENTITY_KEYS.has(key) || key.startsWith("langgraph_") || key.startsWith("ls_") || key === "thread_id" || key.startsWith("checkpoint")) {
+        continue;
+      }
+      const value = metadata[key];
+      if (typeof value === "string") attributes[`${Langfuse.TRACE_METADATA}.${key}`] = truncate(value, 1000);
+      else if (typeof value === "number" || typeof value === "boolean") attributes[`${Langfuse.TRACE_METADATA}.${key}`] = value;
+      else continue;
+      copied++;
+    }
+  }
+  return attributes;
+}
+
+export function llmRequestAttributes(request: LlmRequest, operation: string): Attributes {
+  const a: Attributes = {
+    [GenAI.OPERATION_NAME]: operation,
+    [GenAI.PROVIDER_NAME]: request.provider,
+    [GenAI.REQUEST_MODEL]: request.model,
+    [Langfuse.OBSERVATION_TYPE]: ObservationType.GENERATION,
+    [Langfuse.OBSERVATION_MODEL]: request.model,
+  };
+  const params: Record<string, unknown> = {};
+  if (request.temperature !== undefined) params.temperature = a[GenAI.REQUEST_TEMPERATURE] = request.temperature;
+  if (request.maxTokens !== undefined) params.max_tokens = a[GenAI.REQUEST_MAX_TOKENS] = request.maxTokens;
+  if (request.topP !== undefined) params.top_p = a[GenAI.REQUEST_TOP_P] = request.topP;
+  if (request.topK !== undefined) params.top_k = a[GenAI.REQUEST_TOP_K] = request.topK;
+  if (request.frequencyPenalty !== undefined) params.frequency_penalty = a[GenAI.REQUEST_FREQUENCY_PENALTY] = request.frequencyPenalty;
+  if (request.presencePenalty !== undefined) params.presence_penalty = a[GenAI.REQUEST_PRESENCE_PENALTY] = request.presencePenalty;
+  if (request.seed !== undefined) params.seed = a[GenAI.REQUEST_SEED] = request.seed;
+  if (request.stop !== undefined) a[GenAI.REQUEST_STOP_SEQUENCES] = request.stop;
+  if (request.stream !== undefined) params.stream = a[GenAI.REQUEST_STREAM] = request.stream;
+  if (Object.keys(params).length > 0) a[Langfuse.OBSERVATION_MODEL_PARAMETERS] = JSON.stringify(params);
+  return a;
+}
+
+/** Usage as Langfuse's `usage_details`: disjoint buckets (cached input and reasoning output split out). */
+export function langfuseUsageDetails(usage: LlmUsage): string {
+  const details: Record<string, number> = {
+    input: Math.max(0, usage.input - usage.cacheRead - usage.cacheCreation),
+    output: Math.max(0, usage.output - usage.reasoning),
+    total: usage.input + usage.output,
+  };
+  if (usage.cacheRead > 0) details.input_cache_read = usage.cacheRead;
+  if (usage.cacheCreation > 0) details.input_cache_creation = usage.cacheCreation;
+  if (usage.reasoning > 0) details.output_reasoning = usage.reasoning;
+  return JSON.stringify(details);
+}
+
+export function applyLlmResponse(span: Span, usage: LlmUsage | undefined, response: LlmResponse): void {
+  if (response.model !== undefined) span.setAttribute(GenAI.RESPONSE_MODEL, response.model);
+  if (response.id !== undefined) span.setAttribute(GenAI.RESPONSE_ID, response.id);
+  if (response.finishReasons !== undefined) span.setAttribute(GenAI.RESPONSE_FINISH_REASONS, response.finishReasons);
+  if (usage === undefined) return;
+  span.setAttribute(GenAI.USAGE_INPUT_TOKENS, usage.input);
+  span.setAttribute(GenAI.USAGE_OUTPUT_TOKENS, usage.output);
+  if (usage.cacheRead > 0) span.setAttribute(GenAI.USAGE_CACHE_READ_INPUT_TOKENS, usage.cacheRead);
+  if (usage.cacheCreation > 0) span.setAttribute(GenAI.USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cacheCreation);
+  if (usage.reasoning > 0) span.setAttribute(GenAI.USAGE_REASONING_OUTPUT_TOKENS, usage.reasoning);
+  span.setAttribute(Langfuse.OBSERVATION_USAGE_DETAILS, langfuseUsageDetails(usage));
+}
+
+/** Captured content (when enabled): truncated, then redacted. */
+export function captured(value: unknown, options: ResolvedTracerOptions, info: RedactInfo): string {
+  const text = safeStringify(value, options.contentLimit);
+  if (options.redact === undefined) return text;
+  try {
+    return String(options.redact(text, info));
+  } catch {
+    return "[redaction failed]";
+  }
+}
+
+export function inputMessagesAttributes(messages: readonly unknown[], options: ResolvedTracerOptions, info: RedactInfo): Attributes {
+  return {
+    [Langfuse.OBSERVATION_INPUT]: captured(messages, options, info),
+    [GenAI.INPUT_MESSAGES]: captured(toSemconvMessages(messages, options.contentLimit), options, info),
+  };
+}
+
+/** Node results → span attributes. Returns the SQL actually recorded (redacted), if any. */
+export function applyResults(span: Span, results: NodeResults, options: ResolvedTracerOptions, nodeName: string): void {
+  if (typeof results.intent === "string") span.setAttribute(Workflow.INTENT, truncate(results.intent, 200));
+  if (typeof results.confidence === "number" && Number.isFinite(results.confidence)) span.setAttribute(Workflow.CONFIDENCE, results.confidence);
+  if (typeof results.valid === "boolean") span.setAttribute(Workflow.VALIDATION_VALID, results.valid);
+  if (typeof results.errorCategory === "string") span.setAttribute(Workflow.VALIDATION_ERROR_CATEGORY, truncate(results.errorCategory, 200));
+  if (typeof results.correctionAttempt === "number") span.setAttribute(Workflow.CORRECTION_ATTEMPT, results.correctionAttempt);
+  if (typeof results.sql === "string") {
+    let sql = truncate(results.sql, options.maxSqlLength);
+    if (options.redact !== undefined) {
+      try {
+        sql = String(options.redact(sql, { field: "sql", runType: "node", name: nodeName }));
+      } catch {
+        sql = "[redaction failed]";
+      }
+    }
+    span.setAttribute(Workflow.SQL, sql);
+  }
+  if (typeof results.rowCount === "number") span.setAttribute(Workflow.ROW_COUNT, results.rowCount);
+  if (typeof results.outcome === "string") span.setAttribute(Workflow.OUTCOME, results.outcome);
+  if (results.scores) {
+    for (const name in results.scores) {
+      const value = results.scores[name];
+      if (typeof value === "number" && Number.isFinite(value)) span.setAttribute(`${Workflow.SCORE_PREFIX}${name}`, value);
+    }
+  }
+  if (results.attributes) {
+    for (const key in results.attributes) {
+      const value = results.attributes[key];
+      if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") span.setAttribute(key, value);
+    }
+  }
+}
+
+export function nodeAttributes(name: string, step: unknown, checkpointNs: unknown, workflowName: string): Attributes {
+  const a: Attributes = {
+    [LangGraph.NODE]: name,
+    [GenAI.WORKFLOW_NAME]: workflowName,
+    [Langfuse.OBSERVATION_TYPE]: /retriev/i.test(name) ? ObservationType.RETRIEVER : /^tools?$|_tools?$/i.test(name) ? ObservationType.TOOL : ObservationType.SPAN,
+  };
+  if (typeof step === "number") a[LangGraph.STEP] = step;
+  if (typeof checkpointNs === "string") a[LangGraph.CHECKPOINT_NS] = checkpointNs;
+  return a;
+}

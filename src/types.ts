@@ -1,0 +1,158 @@
+import type { TracerProvider } from "@opentelemetry/api";
+
+/** The stages of an LLM workflow; every node span carries one as `workflow.stage`. */
+export type WorkflowStage =
+  | "intent"
+  | "reasoning"
+  | "generation"
+  | "validation"
+  | "correction"
+  | "execution"
+  | "other";
+
+export const WORKFLOW_STAGES: readonly WorkflowStage[] = [
+  "intent",
+  "reasoning",
+  "generation",
+  "validation",
+  "correction",
+  "execution",
+  "other",
+];
+
+/** How a run ended, as seen on the root span and (with metrics) the `outcome` label. */
+export type WorkflowOutcome = "success" | "failed" | "error" | "interrupted";
+
+export const WORKFLOW_OUTCOMES: readonly WorkflowOutcome[] = ["success", "failed", "error", "interrupted"];
+
+/** What a content value is, passed to the {@link RedactHook}. */
+export interface RedactInfo {
+  /** `input`/`output` of a run, or a `sql` statement reported by a node. */
+  field: "input" | "output" | "sql";
+  /** The kind of run the value belongs to. */
+  runType: "workflow" | "node" | "chain" | "llm" | "tool" | "retriever";
+  /** The run's name (node name, model, tool name). */
+  name: string;
+}
+
+/** Rewrites captured text before it is put on a span, e.g. to mask e-mail addresses. */
+export type RedactHook = (text: string, info: RedactInfo) => string;
+
+/**
+ * Domain results a node reports; each becomes a span attribute on the node (and, with metrics, a metric
+ * sample; with the Langfuse exporter, a score).
+ */
+export interface NodeResults {
+  /** Classified intent of the question (bounded set, e.g. `sql_query`, `clarification`, `out_of_scope`). */
+  intent?: string;
+  /** Confidence in [0, 1] of the intent or of the generated query. */
+  confidence?: number;
+  /** Whether the generated query validated. */
+  valid?: boolean;
+  /** Category of the validation error (`syntax`, `unknown_table`, …) when `valid` is false. */
+  errorCategory?: string;
+  /** Correction attempt number, 1-based. */
+  correctionAttempt?: number;
+  /** The generated SQL (truncated and passed through `redact`). */
+  sql?: string;
+  /** Rows returned by execution. */
+  rowCount?: number;
+  /** Final outcome of the query, when this node decides it. */
+  outcome?: WorkflowOutcome;
+  /** User-defined numeric scores, e.g. `{ relevance: 0.8 }`. */
+  scores?: Record<string, number>;
+  /** Extra span attributes (primitive values only). */
+  attributes?: Record<string, string | number | boolean>;
+}
+
+/** The handle a node wrapped by `traceNode` receives to report its results. */
+export interface NodeReport {
+  /** Report several results at once. */
+  set(results: NodeResults): void;
+  intent(intent: string, confidence?: number): void;
+  validation(valid: boolean, errorCategory?: string): void;
+  correction(attempt: number): void;
+  sql(sql: string): void;
+  rows(rowCount: number): void;
+  outcome(outcome: WorkflowOutcome): void;
+  score(name: string, value: number): void;
+  /** True when a tracer is attached to this run (so expensive result extraction can be skipped). */
+  readonly recording: boolean;
+}
+
+export interface TraceNodeOptions<State, Update> {
+  /**
+   * Extract results from the node's returned update, instead of (or as well as) calling the report
+   * handle. Runs only when a tracer is attached; a throw here is swallowed and counted.
+   */
+  results?: (update: Update, state: State) => NodeResults | undefined;
+}
+
+/** Counters of the tracer's own health, readable at any time. */
+export interface TracerStats {
+  /** Internal failures swallowed so the workflow never saw them. */
+  internalErrors: number;
+  /** Runs currently tracked (should return to 0 when the process is idle). */
+  activeRuns: number;
+  /** Runs that never ended and were reaped after `runTtlMs`. */
+  reapedRuns: number;
+  /** Runs not traced because `maxActiveRuns` was reached. */
+  droppedRuns: number;
+}
+
+export interface WorkflowTracerOptions {
+  /**
+   * Where spans go.
+   * @default the global tracer provider (`trace.getTracerProvider()`)
+   */
+  tracerProvider?: TracerProvider;
+  /**
+   * Stage of each node by name, used when the node is not wrapped with `traceNode`.
+   * @default {}
+   */
+  stages?: Record<string, WorkflowStage>;
+  /**
+   * Infer a node's stage from its name when neither `traceNode` nor `stages` gives one
+   * (`classify_intent` → intent; see README for the rules).
+   * @default true
+   */
+  inferStages?: boolean;
+  /**
+   * Capture prompts, completions, tool arguments and node inputs/outputs: `false` (off), `true` (on) or a
+   * number N (on, each value truncated to N characters).
+   * @default false
+   */
+  captureContent?: boolean | number;
+  /**
+   * Rewrites each captured text (and reported SQL) before it goes on a span.
+   * @default undefined
+   */
+  redact?: RedactHook;
+  /**
+   * Longest reported SQL kept on a span, in characters.
+   * @default 4000
+   */
+  maxSqlLength?: number;
+  /**
+   * Runs that neither end nor error within this many milliseconds (aborted, crashed) are ended with status
+   * ERROR and their state freed.
+   * @default 600000 (10 minutes)
+   */
+  runTtlMs?: number;
+  /**
+   * Most runs tracked at once; beyond it new runs are not traced (counted in `stats().droppedRuns`).
+   * @default 100000
+   */
+  maxActiveRuns?: number;
+  /**
+   * Workflow name used for the root span and the Langfuse trace name when the invocation has no `runName`.
+   * @default the root runnable's name (`LangGraph` for an unnamed compiled graph)
+   */
+  workflowName?: string;
+  /**
+   * Invocation metadata keys copied to the trace (primitive values only). `langgraph_*`, `ls_*` and
+   * user/session keys are never copied.
+   * @default all other keys, at most 32
+   */
+  metadataKeys?: readonly string[];
+}

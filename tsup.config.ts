@@ -1,0 +1,12 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: { index: "src/index.ts" },
+  format: ["esm", "cjs"],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: "node20",
+  // Peer dependencies stay external: one copy of @langchain/core and @opentelemetry/api in the app.
+  external: [/^@langchain\//, /^@opentelemetry\//],
+});
