@@ -9,6 +9,11 @@ const MAX_ITEMS = 64;
 const SECRET_KEY = /api[-_]?key|secret|password|passwd|authorization|access[-_]?token|refresh[-_]?token|credential|private[-_]?key/i;
 
 export const SECRET_PLACEHOLDER = "[secret]";
+
+/** True for keys that name credentials (`api_key`, `apiKey`, `password`, `authorization`, …). */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
 const REDACTED = "[redacted]";
 
 /** LangChain serialises secrets as `{ lc: 1, type: "secret", id: [...] }`. */
@@ -105,7 +110,7 @@ function prune(value: unknown, depth: number, seen: Set<object>, maxString: numb
         out["…"] = "[more keys]";
         break;
       }
-      out[key] = SECRET_KEY.test(key) ? REDACTED : prune(source[key], depth + 1, seen, maxString);
+      out[key] = isSecretKey(key) ? REDACTED : prune(source[key], depth + 1, seen, maxString);
     }
     return out;
   } catch {

@@ -107,10 +107,10 @@ export class RunTable {
     if (this.runs.delete(state.runId)) state.summary.openRuns--;
   }
 
-  /** Runs older than the TTL, when a sweep is due (at most once per tenth of the TTL). */
+  /** Runs older than the TTL, when a sweep is due (at most once per tenth of the TTL, and never more often than every 10 ms). */
   expired(now: number): RunState[] | undefined {
     if (now < this.nextSweepAt) return undefined;
-    this.nextSweepAt = now + Math.max(1000, this.ttlMs / 10);
+    this.nextSweepAt = now + Math.max(10, this.ttlMs / 10);
     let stale: RunState[] | undefined;
     for (const state of this.runs.values()) {
       if (now - state.startedAt >= this.ttlMs) (stale ??= []).push(state);

@@ -5,7 +5,7 @@
 import type { Attributes, Span } from "@opentelemetry/api";
 import { GenAI, GenAIOperation, LangGraph, Langfuse, ObservationType, Workflow } from "../attributes.js";
 import type { NodeResults, RedactInfo } from "../types.js";
-import { safeStringify, toSemconvMessages, truncate } from "./content.js";
+import { isSecretKey, safeStringify, toSemconvMessages, truncate } from "./content.js";
 import type { LlmRequest, LlmResponse, LlmUsage } from "./llm-info.js";
 import type { ResolvedTracerOptions } from "./options.js";
 
@@ -83,6 +83,7 @@ export function workflowAttributes(
     let copied = 0;
     for (const key in metadata) {
       if (copied >= MAX_METADATA_KEYS) break;
+      if (isSecretKey(key)) continue;
       if (options.metadataKeys ? !options.metadataKeys.has(key) : IDENTITY_KEYS.has(key) || key.startsWith("langgraph_") || key.startsWith("ls_") || key === "thread_id" || key.startsWith("checkpoint")) {
         continue;
       }

@@ -193,13 +193,13 @@ export class WorkflowTracer extends BaseCallbackHandler {
     runId: string,
     parentRunId?: string,
     extraParams?: Obj,
-    _tags?: string[],
+    tags?: string[],
     metadata?: Obj,
     _runName?: string,
   ): void {
     try {
       const batch = Array.isArray(messages) && Array.isArray(messages[0]) ? messages[0] : undefined;
-      this.startLlm(runId, parentRunId, llm, extraParams, metadata, GenAIOperation.CHAT, batch);
+      this.startLlm(runId, parentRunId, llm, extraParams, tags, metadata, GenAIOperation.CHAT, batch);
     } catch (error) {
       this.fault("handleChatModelStart", error);
     }
@@ -211,12 +211,12 @@ export class WorkflowTracer extends BaseCallbackHandler {
     runId: string,
     parentRunId?: string,
     extraParams?: Obj,
-    _tags?: string[],
+    tags?: string[],
     metadata?: Obj,
     _runName?: string,
   ): void {
     try {
-      const state = this.startLlm(runId, parentRunId, llm, extraParams, metadata, GenAIOperation.TEXT_COMPLETION, undefined);
+      const state = this.startLlm(runId, parentRunId, llm, extraParams, tags, metadata, GenAIOperation.TEXT_COMPLETION, undefined);
       if (state?.span !== undefined && this.options.contentLimit > 0 && Array.isArray(prompts)) {
         state.span.setAttribute(Langfuse.OBSERVATION_INPUT, captured(prompts, this.options, { field: "input", runType: "llm", name: state.name }));
       }
@@ -505,12 +505,13 @@ export class WorkflowTracer extends BaseCallbackHandler {
     parentRunId: string | undefined,
     llm: unknown,
     extraParams: Obj | undefined,
+    tags: string[] | undefined,
     metadata: Obj | undefined,
     operation: string,
     messages: unknown[] | undefined,
   ): RunState | undefined {
     const request = readLlmRequest(llm, extraParams, metadata);
-    const state = this.startChild(runId, parentRunId, RunKind.Llm, request.model, undefined, metadata);
+    const state = this.startChild(runId, parentRunId, RunKind.Llm, request.model, tags, metadata);
     if (state === undefined) return undefined;
     state.request = request;
     const span = this.openSpan(state, `${operation} ${request.model}`, SpanKind.CLIENT, llmRequestAttributes(request, operation));

@@ -1,0 +1,107 @@
+import type { RunnableConfig } from "@langchain/core/runnables";
+import { HumanMessage } from "@langchain/core/messages";
+import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { WorkflowTracer } from "../../src/index.js";
+import { parentId, setupOtel, treeOf } from "../support/otel.js";
+import { ScriptedChatModel } from "../support/scripted-chat-model.js";
+import { buildText2QueryGraph, text2queryReplies } from "../support/text2query-graph.js";
+
+describe("concurrency and memory", () => {
+  let otel: ReturnType<typeof setupOtel>;
+  beforeEach(() => {
+    otel = setupOtel();
+  });
+  afterEach(async () => {
+    await otel.shutdown();
+  });
+
+  it("500 concurrent invocations give 500 disjoint, complete and correct trees", async () => {
+    const tracer = new WorkflowTracer({ tracerProvider: otel.provider, stages: { schema_context: "reasoning" } });
+    // Random delays interleave the runs' callbacks.
+    const model = new ScriptedChatModel({ model: "gpt-4o", replies: (m) => ({ ...text2queryReplies(m), delayMs: Math.floor(Math.random() * 4) }) });
+    const graph = buildText2QueryGraph({ model });
+    const results = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        graph.invoke({ question: i % 5 === 0 ? "tell me a joke" : `orders for user ${i}?` }, { callbacks: [tracer], metadata: { user_id: `user-${i}` }, runName: "text2query" }),
+      ),
+    );
+    const spans = otel.spans();
+    const roots = spans.filter((s) => parentId(s) === undefined);
+    expect(roots).toHaveLength(500);
+
+    const byTrace = new Map<string, typeof spans>();
+    for (const s of spans) {
+      const list = byTrace.get(s.spanContext().traceId) ?? [];
+      list.push(s);
+      byTrace.set(s.spanContext().traceId, list);
+    }
+    expect(byTrace.size).toBe(500);
+    const inScope = treeOf(spans.filter((s) => s.spanContext().traceId === roots.find((r) => r.attributes["workflow.intent"] === "sql_query")!.spanContext().traceId), roots.find((r) => r.attributes["workflow.intent"] === "sql_query")!);
+    for (const root of roots) {
+      const traceSpans = byTrace.get(root.spanContext().traceId)!;
+      const user = root.attributes["user.id"];
+      // Every span of the trace is reachable from its root, and belongs to the same user.
+      expect(treeOf(traceSpans, root).split("\n").filter(Boolean)).toHaveLength(traceSpans.length);
+      for (const s of traceSpans) expect(s.attributes["user.id"]).toBe(user);
+      if (root.attributes["workflow.intent"] === "sql_query") {
+        expect(treeOf(traceSpans, root)).toBe(inScope);
+        expect(traceSpans).toHaveLength(17);
+      } else {
+        expect(traceSpans).toHaveLength(3);
+      }
+    }
+    expect(results.filter((r) => r.rows === 42)).toHaveLength(400);
+    expect(tracer.stats()).toEqual({ internalErrors: 0, activeRuns: 0, reapedRuns: 0, droppedRuns: 0 });
+  });
+
+  it("10,000 runs leave no per-run state behind", async () => {
+    const tracer = new WorkflowTracer({ tracerProvider: otel.provider });
+    const model = new ScriptedChatModel({ model: "gpt-4o-mini", replies: [{ content: "sql_query", inputTokens: 50, outputTokens: 2 }] });
+    const State = Annotation.Root({ q: Annotation<string>(), intent: Annotation<string>() });
+    const graph = new StateGraph(State)
+      .addNode("classify_intent", async (s: typeof State.State, config?: RunnableConfig) => ({ intent: String((await model.invoke([new HumanMessage(s.q)], config)).content) }))
+      .addNode("respond", () => ({}))
+      .addEdge(START, "classify_intent")
+      .addEdge("classify_intent", "respond")
+      .addEdge("respond", END)
+      .compile();
+    let spans = 0;
+    for (let batch = 0; batch < 100; batch++) {
+      await Promise.all(Array.from({ length: 100 }, () => graph.invoke({ q: "orders?" }, { callbacks: [tracer] })));
+      spans += otel.spans().length;
+      otel.reset();
+      expect(tracer.stats().activeRuns).toBe(0);
+    }
+    expect(spans).toBe(10_000 * 4);
+    expect(tracer.stats()).toEqual({ internalErrors: 0, activeRuns: 0, reapedRuns: 0, droppedRuns: 0 });
+  });
+
+  it("reaps runs that never end after runTtlMs, ending their spans as ERROR", async () => {
+    const tracer = new WorkflowTracer({ tracerProvider: otel.provider, runTtlMs: 30 });
+    // A crashed run: started, never ended.
+    tracer.handleChainStart({ lc: 1, type: "not_implemented", id: ["CompiledStateGraph"] }, {}, "orphan-root", undefined, [], {}, undefined, "crashed");
+    tracer.handleChainStart({ lc: 1, type: "not_implemented", id: ["RunnableSequence"] }, {}, "orphan-node", "orphan-root", [], { langgraph_node: "generate_sql" }, undefined, "generate_sql");
+    expect(tracer.stats().activeRuns).toBe(2);
+    expect(tracer.sweep()).toBe(0); // not yet expired
+    await new Promise((r) => setTimeout(r, 50));
+    // The next run start sweeps lazily; no timer is needed.
+    await buildText2QueryGraph().invoke({ question: "tell me a joke" }, { callbacks: [tracer] });
+    expect(tracer.stats()).toMatchObject({ activeRuns: 0, reapedRuns: 2 });
+    const reaped = otel.spans().filter((s) => s.name === "invoke_workflow crashed" || s.name === "generate_sql");
+    expect(reaped).toHaveLength(2);
+    for (const s of reaped) expect(s.status.code).toBe(2);
+  });
+
+  it("stops tracing new runs at maxActiveRuns and counts them, without affecting the workflow", async () => {
+    const tracer = new WorkflowTracer({ tracerProvider: otel.provider, maxActiveRuns: 3 });
+    tracer.handleChainStart({ id: ["CompiledStateGraph"] }, {}, "held-1", undefined, [], {}, undefined, "held");
+    tracer.handleChainStart({ id: ["CompiledStateGraph"] }, {}, "held-2", undefined, [], {}, undefined, "held");
+    const result = await buildText2QueryGraph().invoke({ question: "tell me a joke" }, { callbacks: [tracer] });
+    expect(result.intent).toBe("out_of_scope");
+    expect(tracer.stats().droppedRuns).toBeGreaterThan(0);
+    tracer.handleChainEnd({}, "held-1");
+    tracer.handleChainEnd({}, "held-2");
+    expect(tracer.stats().activeRuns).toBe(0);
+  });
+});
