@@ -43,7 +43,7 @@ class SchemaRetriever extends BaseRetriever {
   static override lc_name() {
     return "SchemaRetriever";
   }
-  async _getRelevantDocuments(query: string): Promise<Document[]> {
+  override async _getRelevantDocuments(query: string): Promise<Document[]> {
     return [
       new Document({ pageContent: "users(user_id, name, email)", metadata: { table: "users", query } }),
       new Document({ pageContent: "orders(order_id, user_id, total)", metadata: { table: "orders" } }),
