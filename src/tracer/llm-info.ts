@@ -55,6 +55,9 @@ const CLASS_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
   [/deepseek/i, "deepseek"],
 ];
 
+/** Model name used (in metrics labels) when the integration does not say which model it calls. */
+export const UNKNOWN_MODEL = "unknown";
+
 export interface LlmRequest {
   model: string;
   provider: string;
@@ -85,7 +88,7 @@ export function readLlmRequest(serialized: unknown, extraParams: unknown, metada
     str(kwargs?.model) ??
     str(kwargs?.model_name) ??
     str(kwargs?.modelName) ??
-    "unknown";
+    UNKNOWN_MODEL;
 
   const lsProvider = str(md?.ls_provider)?.toLowerCase();
   let provider = lsProvider !== undefined ? PROVIDERS[lsProvider] : undefined;

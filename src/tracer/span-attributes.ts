@@ -6,7 +6,7 @@ import type { Attributes, Span } from "@opentelemetry/api";
 import { GenAI, GenAIOperation, LangGraph, Langfuse, ObservationType, Workflow } from "../attributes.js";
 import type { NodeResults, RedactInfo } from "../types.js";
 import { isSecretKey, safeStringify, toSemconvMessages, truncate } from "./content.js";
-import type { LlmRequest, LlmResponse, LlmUsage } from "./llm-info.js";
+import { UNKNOWN_MODEL, type LlmRequest, type LlmResponse, type LlmUsage } from "./llm-info.js";
 import type { ResolvedTracerOptions } from "./options.js";
 
 type Obj = Record<string, unknown>;
@@ -101,10 +101,9 @@ export function llmRequestAttributes(request: LlmRequest, operation: string): At
   const a: Attributes = {
     [GenAI.OPERATION_NAME]: operation,
     [GenAI.PROVIDER_NAME]: request.provider,
-    [GenAI.REQUEST_MODEL]: request.model,
     [Langfuse.OBSERVATION_TYPE]: ObservationType.GENERATION,
-    [Langfuse.OBSERVATION_MODEL]: request.model,
   };
+  if (request.model !== UNKNOWN_MODEL) a[GenAI.REQUEST_MODEL] = a[Langfuse.OBSERVATION_MODEL] = request.model;
   const params: Record<string, unknown> = {};
   if (request.temperature !== undefined) params.temperature = a[GenAI.REQUEST_TEMPERATURE] = request.temperature;
   if (request.maxTokens !== undefined) params.max_tokens = a[GenAI.REQUEST_MAX_TOKENS] = request.maxTokens;

@@ -14,8 +14,9 @@ import {
 import { GenAI, GenAIOperation, LANGSMITH_HIDDEN_TAG, Langfuse, ObservationType, Workflow } from "../attributes.js";
 import type { NodeResults, TracerStats, WorkflowOutcome, WorkflowStage, WorkflowTracerOptions } from "../types.js";
 import { VERSION } from "../version.js";
+import { toSemconvMessages } from "./content.js";
 import { errorMessage, errorType, isGraphInterrupt } from "./errors.js";
-import { generationOutput, lastGeneration, readChunkUsage, readLlmRequest, readResponse, readUsage } from "./llm-info.js";
+import { generationOutput, lastGeneration, readChunkUsage, readLlmRequest, readResponse, readUsage, UNKNOWN_MODEL } from "./llm-info.js";
 import { resolveTracerOptions, type ResolvedTracerOptions } from "./options.js";
 import { RunKind, RunState, RunTable, WorkflowSummary } from "./run-state.js";
 import type { TelemetrySink } from "./sink.js";
@@ -254,7 +255,10 @@ export class WorkflowTracer extends BaseCallbackHandler {
         const usage = readUsage(output, generation) ?? state.chunkUsage;
         applyLlmResponse(span, usage, readResponse(output, generation));
         if (this.options.contentLimit > 0) {
-          span.setAttribute(Langfuse.OBSERVATION_OUTPUT, captured(generationOutput(generation), this.options, { field: "output", runType: "llm", name: state.name }));
+          const message = generationOutput(generation);
+          const info = { field: "output", runType: "llm", name: state.name } as const;
+          span.setAttribute(Langfuse.OBSERVATION_OUTPUT, captured(message, this.options, info));
+          span.setAttribute(GenAI.OUTPUT_MESSAGES, captured(toSemconvMessages([message], this.options.contentLimit), this.options, info));
         }
         if (this.sink !== undefined) {
           const cost = this.sink.llmEnded(state.stage ?? "other", state.name, usage, (now() - state.startedAt) / 1000, span.spanContext().traceId);
@@ -514,7 +518,9 @@ export class WorkflowTracer extends BaseCallbackHandler {
     const state = this.startChild(runId, parentRunId, RunKind.Llm, request.model, tags, metadata);
     if (state === undefined) return undefined;
     state.request = request;
-    const span = this.openSpan(state, `${operation} ${request.model}`, SpanKind.CLIENT, llmRequestAttributes(request, operation));
+    // Semconv: the span is `{operation} {model}`, or just `{operation}` when the model is not known.
+    const spanName = request.model === UNKNOWN_MODEL ? operation : `${operation} ${request.model}`;
+    const span = this.openSpan(state, spanName, SpanKind.CLIENT, llmRequestAttributes(request, operation));
     if (span !== undefined && messages !== undefined && this.options.contentLimit > 0) {
       span.setAttributes(inputMessagesAttributes(messages, this.options, { field: "input", runType: "llm", name: request.model }));
     }
