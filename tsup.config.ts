@@ -7,6 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: "node20",
-  // Peer dependencies stay external: one copy of @langchain/core and @opentelemetry/api in the app.
-  external: [/^@langchain\//, /^@opentelemetry\//],
+  // Peer dependencies stay external: one copy of @langchain/core, @opentelemetry/api and prom-client (its registry) in the app.
+  external: [/^@langchain\//, /^@opentelemetry\//, "prom-client"],
 });

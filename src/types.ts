@@ -1,4 +1,5 @@
 import type { TracerProvider } from "@opentelemetry/api";
+import type { WorkflowMetrics } from "./metrics/workflow-metrics.js";
 
 /** The stages of an LLM workflow; every node span carries one as `workflow.stage`. */
 export type WorkflowStage =
@@ -106,6 +107,11 @@ export interface WorkflowTracerOptions {
    * @default the global tracer provider (`trace.getTracerProvider()`)
    */
   tracerProvider?: TracerProvider;
+  /**
+   * Prometheus metrics fed in the same callback pass that makes spans.
+   * @default undefined (no metrics)
+   */
+  metrics?: WorkflowMetrics;
   /**
    * Stage of each node by name, used when the node is not wrapped with `traceNode`.
    * @default {}

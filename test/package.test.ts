@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -10,8 +10,10 @@ const pkg = JSON.parse(readFileSync(`${root}/package.json`, "utf8")) as { versio
 
 describe("the published package", () => {
   beforeAll(() => {
-    // CI builds before testing; a bare `npm test` in a fresh clone builds here.
-    if (!existsSync(`${root}/dist/index.js`) || !existsSync(`${root}/dist/index.cjs`)) {
+    // CI builds before testing; a bare `npm test` (fresh clone, or sources changed since the last build) builds here.
+    const built = (file: string) => (existsSync(file) ? statSync(file).mtimeMs : 0);
+    const newestSource = Math.max(...readdirSync(`${root}/src`, { recursive: true, encoding: "utf8" }).map((f) => statSync(`${root}/src/${f}`).mtimeMs));
+    if (Math.min(built(`${root}/dist/index.js`), built(`${root}/dist/index.cjs`)) < newestSource) {
       execFileSync("npm", ["run", "build"], { cwd: root, stdio: "ignore" });
     }
   }, 120_000);
@@ -26,14 +28,16 @@ describe("the published package", () => {
     for (const api of [esm, cjs]) {
       expect(typeof api.WorkflowTracer).toBe("function");
       expect(typeof api.traceNode).toBe("function");
+      expect(typeof api.WorkflowMetrics).toBe("function");
     }
     expect(Object.keys(esm).sort()).toEqual(Object.keys(cjs).sort());
     expect(existsSync(`${root}/dist/index.d.ts`)).toBe(true);
     expect(existsSync(`${root}/dist/index.d.cts`)).toBe(true);
   });
 
-  it("keeps @langchain/core and @opentelemetry/api out of the bundle (peers: one copy in the app)", () => {
+  it("keeps @langchain/core, @opentelemetry/api and prom-client out of the bundle (peers: one copy in the app)", () => {
     const bundle = readFileSync(`${root}/dist/index.js`, "utf8");
+    expect(bundle).toMatch(/from "prom-client"/);
     expect(bundle).toMatch(/from "@langchain\/core\/callbacks\/base"/);
     expect(bundle).toMatch(/from "@opentelemetry\/api"/);
     expect(bundle).not.toMatch(/@opentelemetry\/sdk-trace/);

@@ -1,8 +1,10 @@
 import type { TracerProvider } from "@opentelemetry/api";
+import type { TelemetrySink } from "./sink.js";
 import { WORKFLOW_STAGES, type RedactHook, type WorkflowStage, type WorkflowTracerOptions } from "../types.js";
 
 export interface ResolvedTracerOptions {
   tracerProvider: TracerProvider | undefined;
+  metrics: TelemetrySink | undefined;
   stages: ReadonlyMap<string, WorkflowStage>;
   inferStages: boolean;
   /** 0 when content capture is off. */
@@ -68,6 +70,11 @@ export function resolveTracerOptions(options: WorkflowTracerOptions | undefined)
     fail("tracerProvider", provider, "an OpenTelemetry TracerProvider (an object with getTracer())");
   }
 
+  const metrics = options.metrics as unknown as TelemetrySink | undefined;
+  if (metrics !== undefined && (metrics === null || typeof metrics !== "object" || typeof metrics.llmEnded !== "function" || typeof metrics.workflowEnded !== "function")) {
+    fail("metrics", "[not a WorkflowMetrics]", "a WorkflowMetrics instance");
+  }
+
   const stages = new Map<string, WorkflowStage>();
   if (options.stages !== undefined) {
     if (typeof options.stages !== "object" || options.stages === null || Array.isArray(options.stages)) {
@@ -106,6 +113,7 @@ export function resolveTracerOptions(options: WorkflowTracerOptions | undefined)
 
   return {
     tracerProvider: provider,
+    metrics,
     stages,
     inferStages,
     contentLimit,

@@ -15,7 +15,8 @@ export interface CostBreakdown {
  */
 export interface TelemetrySink {
   workflowStarted(): void;
-  workflowEnded(outcome: WorkflowOutcome, intent: string | undefined, corrections: number, durationSeconds: number, traceId: string): void;
+  /** `valid`: the last validation result of the run, if it validated anything (feeds correction attempts). */
+  workflowEnded(outcome: WorkflowOutcome, intent: string | undefined, corrections: number, valid: boolean | undefined, durationSeconds: number, traceId: string): void;
   nodeEnded(stage: WorkflowStage, durationSeconds: number, traceId: string): void;
   /** Records the call and returns its cost (undefined when the model is not priced). */
   llmEnded(stage: WorkflowStage, model: string, usage: LlmUsage | undefined, durationSeconds: number, traceId: string): CostBreakdown | undefined;
@@ -24,5 +25,6 @@ export interface TelemetrySink {
   retrieverEnded(retriever: string, durationSeconds: number, failed: boolean, traceId: string): void;
   resultsReported(results: NodeResults): void;
   internalError(): void;
-  runReaped(): void;
+  /** A run that never ended was reaped; `workflow` when it was an invocation's root. */
+  runReaped(workflow: boolean): void;
 }

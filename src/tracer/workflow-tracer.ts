@@ -70,8 +70,8 @@ export class WorkflowTracer extends BaseCallbackHandler {
   private readonly options: ResolvedTracerOptions;
   private readonly otel: Tracer;
   private readonly runs: RunTable;
-  /** Set by WorkflowMetrics when it is attached (see `attachSink`). */
-  private sink: TelemetrySink | undefined = undefined;
+  /** The metrics fed in the same pass as spans (`options.metrics`). */
+  private readonly sink: TelemetrySink | undefined;
   private internalErrors = 0;
   private reapedRuns = 0;
   private droppedRuns = 0;
@@ -81,6 +81,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
     super();
     this.options = resolveTracerOptions(options);
     this.runs = new RunTable(this.options.runTtlMs, this.options.maxActiveRuns);
+    this.sink = this.options.metrics;
     // Await our handlers: they do no I/O, so awaiting costs a microtask, and in exchange spans end before
     // invoke() returns and the root sees the caller's active OpenTelemetry context (an HTTP span).
     this.awaitHandlers = true;
@@ -109,11 +110,6 @@ export class WorkflowTracer extends BaseCallbackHandler {
     const stale = this.runs.allExpired(now());
     for (const state of stale) this.reap(state);
     return stale.length;
-  }
-
-  /** @internal Connects a metrics sink; called by WorkflowMetrics. */
-  attachSink(sink: TelemetrySink): void {
-    this.sink = sink;
   }
 
   // ---------------------------------------------------------------- chains (workflow, graphs, nodes)
@@ -253,7 +249,8 @@ export class WorkflowTracer extends BaseCallbackHandler {
       if (span !== undefined) {
         const generation = lastGeneration(output);
         const usage = readUsage(output, generation) ?? state.chunkUsage;
-        applyLlmResponse(span, usage, readResponse(output, generation));
+        const response = readResponse(output, generation);
+        applyLlmResponse(span, usage, response);
         if (this.options.contentLimit > 0) {
           const message = generationOutput(generation);
           const info = { field: "output", runType: "llm", name: state.name } as const;
@@ -261,7 +258,9 @@ export class WorkflowTracer extends BaseCallbackHandler {
           span.setAttribute(GenAI.OUTPUT_MESSAGES, captured(toSemconvMessages([message], this.options.contentLimit), this.options, info));
         }
         if (this.sink !== undefined) {
-          const cost = this.sink.llmEnded(state.stage ?? "other", state.name, usage, (now() - state.startedAt) / 1000, span.spanContext().traceId);
+          // Priced and labelled by the requested model (stable across dated versions), else by the one that answered.
+          const model = state.name !== UNKNOWN_MODEL ? state.name : (response.model ?? UNKNOWN_MODEL);
+          const cost = this.sink.llmEnded(state.stage ?? "other", model, usage, (now() - state.startedAt) / 1000, span.spanContext().traceId);
           if (cost !== undefined) {
             span.setAttribute(Langfuse.OBSERVATION_COST_DETAILS, JSON.stringify({ input: cost.input, input_cache_read: cost.cacheRead, output: cost.output, total: cost.total }));
             span.setAttribute(Workflow.COST_USD, cost.total);
@@ -616,7 +615,9 @@ export class WorkflowTracer extends BaseCallbackHandler {
       const duration = (now() - state.startedAt) / 1000;
       const traceId = span.spanContext().traceId;
       if (state.kind === RunKind.Node) {
-        this.sink?.nodeEnded(state.stage ?? "other", duration, traceId);
+        // A stage is timed once per entry: nodes nested in a node of the same stage (a subgraph's inner
+        // nodes) are inside its time already.
+        if (state.parent?.node?.stage !== state.stage) this.sink?.nodeEnded(state.stage ?? "other", duration, traceId);
       } else if (state.kind === RunKind.Tool) {
         this.sink?.toolEnded(state.name, duration, error !== undefined && !interrupted, traceId);
       } else if (state.kind === RunKind.Retriever) {
@@ -636,14 +637,15 @@ export class WorkflowTracer extends BaseCallbackHandler {
     let outcome: WorkflowOutcome;
     if (interrupted) outcome = "interrupted";
     else if (error !== undefined) outcome = "error";
-    else outcome = summary.outcome ?? "success";
+    // A run whose last validation failed, and that no node gave an outcome, ended without a usable query.
+    else outcome = summary.outcome ?? (summary.valid === false ? "failed" : "success");
     span.setAttribute(Workflow.OUTCOME, outcome);
     if (summary.intent !== undefined) span.setAttribute(Workflow.INTENT, summary.intent);
     if (summary.confidence !== undefined) span.setAttribute(Workflow.CONFIDENCE, summary.confidence);
     if (summary.corrections > 0) span.setAttribute(Workflow.CORRECTIONS, summary.corrections);
     if (summary.costUsd > 0) span.setAttribute(Workflow.COST_USD, summary.costUsd);
     if (outcome === "failed") span.setAttribute(Langfuse.OBSERVATION_LEVEL, "WARNING");
-    this.sink?.workflowEnded(outcome, summary.intent, summary.corrections, duration, span.spanContext().traceId);
+    this.sink?.workflowEnded(outcome, summary.intent, summary.corrections, summary.valid, duration, span.spanContext().traceId);
   }
 
   private reapExpired(): void {
@@ -653,7 +655,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
 
   private reap(state: RunState): void {
     this.reapedRuns++;
-    this.sink?.runReaped();
+    this.sink?.runReaped(state.kind === RunKind.Workflow);
     this.runs.delete(state);
     const span = state.span;
     if (span !== undefined) {

@@ -1,0 +1,242 @@
+import { Counter, Gauge, Histogram, type LabelValues, type Registry, type RegistryContentType } from "prom-client";
+import type { LlmUsage } from "../tracer/llm-info.js";
+import type { CostBreakdown, TelemetrySink } from "../tracer/sink.js";
+import type { NodeResults, WorkflowOutcome, WorkflowStage } from "../types.js";
+import { LabelGuard } from "./label-guard.js";
+import { resolveMetricsOptions, type ResolvedMetricsOptions, type WorkflowMetricsOptions } from "./options.js";
+import { DEFAULT_PRICING, normalizeModelName, PriceBook } from "./pricing.js";
+
+/** Metric names without the prefix; the catalogue documented in README. */
+export const METRIC_NAMES = {
+  queries: "queries_total",
+  queryLatency: "query_latency_seconds",
+  activeQueries: "active_queries",
+  llmCalls: "llm_calls_total",
+  llmTokens: "llm_tokens_total",
+  llmLatency: "llm_latency_seconds",
+  llmErrors: "llm_errors_total",
+  llmCost: "llm_cost_dollars_total",
+  llmUnpricedTokens: "llm_unpriced_tokens_total",
+  validations: "validation_results_total",
+  corrections: "correction_attempts",
+  confidence: "query_confidence",
+  toolCalls: "tool_calls_total",
+  toolDuration: "tool_duration_seconds",
+  retrieverCalls: "retriever_calls_total",
+  retrieverDuration: "retriever_duration_seconds",
+  internalErrors: "telemetry_internal_errors_total",
+  spansDropped: "telemetry_spans_dropped_total",
+  runsReaped: "telemetry_runs_reaped_total",
+} as const;
+
+/**
+ * A histogram created with `enableExemplars` only accepts prom-client's object form of observe(); the
+ * trace id, when there is one, becomes the exemplar.
+ */
+function observe<T extends string>(histogram: Histogram<T>, exemplars: boolean, labels: LabelValues<T>, value: number, traceId: string | undefined): void {
+  if (!exemplars) histogram.observe(labels, value);
+  else if (traceId === undefined) histogram.observe({ labels, value });
+  else histogram.observe({ labels, value, exemplarLabels: { trace_id: traceId } as unknown as LabelValues<T> });
+}
+
+/**
+ * Prometheus metrics of LLM workflows (prom-client): runs, stage latency, LLM calls, tokens, cost, errors,
+ * validation, corrections, confidence, tools, retrievers, and the library's own health.
+ *
+ * Hand it to the tracer (`new WorkflowTracer({ metrics })`) and it is fed in the same callback pass that
+ * makes spans; or call its `record*` methods from code that is not a LangGraph node.
+ */
+export class WorkflowMetrics implements TelemetrySink {
+  readonly registry: Registry<RegistryContentType>;
+  readonly prefix: string;
+  private readonly options: ResolvedMetricsOptions;
+  private readonly prices: PriceBook;
+
+  private readonly queries: Counter<"intent" | "status">;
+  private readonly queryLatency: Histogram<"stage">;
+  private readonly activeQueries: Gauge;
+  private readonly llmCalls: Counter<"operation" | "model">;
+  private readonly llmTokens: Counter<"type" | "model">;
+  private readonly llmLatency: Histogram<"operation" | "model">;
+  private readonly llmErrors: Counter<"operation" | "error_type">;
+  private readonly llmCost: Counter<"model">;
+  private readonly llmUnpricedTokens: Counter<"model">;
+  private readonly validations: Counter<"result" | "error_category">;
+  private readonly corrections: Histogram<"result">;
+  private readonly confidence: Histogram;
+  private readonly toolCalls: Counter<"tool" | "status">;
+  private readonly toolDuration: Histogram<"tool">;
+  private readonly retrieverCalls: Counter<"retriever" | "status">;
+  private readonly retrieverDuration: Histogram<"retriever">;
+  private readonly internalErrors: Counter;
+  private readonly spansDropped: Counter;
+  private readonly runsReaped: Counter;
+
+  private readonly models: LabelGuard;
+  private readonly intents: LabelGuard;
+  private readonly errorTypes: LabelGuard;
+  private readonly errorCategories: LabelGuard;
+  private readonly tools: LabelGuard;
+  private readonly retrievers: LabelGuard;
+
+  constructor(options?: WorkflowMetricsOptions) {
+    const o = (this.options = resolveMetricsOptions(options));
+    this.registry = o.registry;
+    this.prefix = o.prefix;
+    for (const name of Object.values(METRIC_NAMES)) {
+      if (o.registry.getSingleMetric(o.prefix + name) !== undefined) {
+        throw new Error(
+          `WorkflowMetrics: the registry already has a metric named ${o.prefix + name}. Create one WorkflowMetrics per registry and share it, or give this one another prefix.`,
+        );
+      }
+    }
+    this.prices = new PriceBook({ ...DEFAULT_PRICING, ...o.pricing });
+    const max = o.maxLabelValues;
+    this.models = new LabelGuard(max);
+    this.intents = new LabelGuard(max);
+    this.errorTypes = new LabelGuard(max);
+    this.errorCategories = new LabelGuard(max);
+    this.tools = new LabelGuard(max);
+    this.retrievers = new LabelGuard(max);
+
+    const registers = [o.registry];
+    const n = (key: keyof typeof METRIC_NAMES) => o.prefix + METRIC_NAMES[key];
+    const exemplars = o.exemplars;
+    this.queries = new Counter({ name: n("queries"), help: "Workflow runs, by intent and status (the outcome: success, failed, error, interrupted).", labelNames: ["intent", "status"], registers });
+    this.queryLatency = new Histogram({ name: n("queryLatency"), help: 'Duration of workflow stages, and of whole runs as stage="total".', labelNames: ["stage"], buckets: o.latencyBuckets, registers, enableExemplars: exemplars });
+    this.activeQueries = new Gauge({ name: n("activeQueries"), help: "Workflow runs in flight.", registers });
+    this.llmCalls = new Counter({ name: n("llmCalls"), help: "LLM calls, by operation (the workflow stage) and model.", labelNames: ["operation", "model"], registers });
+    this.llmTokens = new Counter({ name: n("llmTokens"), help: "LLM tokens, by type and model. Types are disjoint: input (not cached), cached (input read from the prompt cache), output (not reasoning), reasoning.", labelNames: ["type", "model"], registers });
+    this.llmLatency = new Histogram({ name: n("llmLatency"), help: "Duration of LLM calls, by operation and model.", labelNames: ["operation", "model"], buckets: o.llmLatencyBuckets, registers, enableExemplars: exemplars });
+    this.llmErrors = new Counter({ name: n("llmErrors"), help: "Failed LLM calls, by operation and error type.", labelNames: ["operation", "error_type"], registers });
+    this.llmCost = new Counter({ name: n("llmCost"), help: "Estimated LLM cost in US dollars, by model (list prices, see README).", labelNames: ["model"], registers });
+    this.llmUnpricedTokens = new Counter({ name: n("llmUnpricedTokens"), help: "Tokens of models with no known price (counted at zero cost), by model.", labelNames: ["model"], registers });
+    this.validations = new Counter({ name: n("validations"), help: "Query validation results (valid, invalid), by error category.", labelNames: ["result", "error_category"], registers });
+    this.corrections = new Histogram({ name: n("corrections"), help: "Correction attempts per validated run, by final result (success, failed).", labelNames: ["result"], buckets: [0, 1, 2, 3, 5], registers });
+    this.confidence = new Histogram({ name: n("confidence"), help: "Reported confidence of intent classification and generated queries, in [0, 1].", buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1], registers });
+    this.toolCalls = new Counter({ name: n("toolCalls"), help: "Tool calls, by tool and status (ok, error).", labelNames: ["tool", "status"], registers });
+    this.toolDuration = new Histogram({ name: n("toolDuration"), help: "Duration of tool calls, by tool.", labelNames: ["tool"], buckets: o.latencyBuckets, registers, enableExemplars: exemplars });
+    this.retrieverCalls = new Counter({ name: n("retrieverCalls"), help: "Retriever calls, by retriever and status (ok, error).", labelNames: ["retriever", "status"], registers });
+    this.retrieverDuration = new Histogram({ name: n("retrieverDuration"), help: "Duration of retriever calls, by retriever.", labelNames: ["retriever"], buckets: o.latencyBuckets, registers, enableExemplars: exemplars });
+    this.internalErrors = new Counter({ name: n("internalErrors"), help: "Internal errors of langgraph-telemetry, swallowed so the workflow never saw them.", registers });
+    this.spansDropped = new Counter({ name: n("spansDropped"), help: "Spans dropped before export (queue full or exporter failing).", registers });
+    this.runsReaped = new Counter({ name: n("runsReaped"), help: "Runs that never ended and were reaped after the tracer's TTL.", registers });
+  }
+
+  // ---------------------------------------------------------------- public record methods
+
+  /** Record a validation result (for code that is not a traced node). */
+  recordValidation(valid: boolean, errorCategory?: string): void {
+    this.validations.inc({ result: valid ? "valid" : "invalid", error_category: valid ? "none" : this.errorCategories.value(errorCategory, "unknown") });
+  }
+
+  /** Record how many correction attempts a run needed, and whether it ended with a valid query. */
+  recordCorrection(attempts: number, success: boolean): void {
+    if (Number.isFinite(attempts) && attempts >= 0) this.corrections.observe({ result: success ? "success" : "failed" }, attempts);
+  }
+
+  /** Record a confidence in [0, 1]. */
+  recordConfidence(confidence: number): void {
+    if (Number.isFinite(confidence)) this.confidence.observe(Math.min(1, Math.max(0, confidence)));
+  }
+
+  /** Record a finished query (for workflows not traced by WorkflowTracer). */
+  recordQuery(intent: string | undefined, outcome: WorkflowOutcome, durationSeconds: number): void {
+    this.queries.inc({ intent: this.intents.value(intent, "unknown"), status: outcome });
+    observe(this.queryLatency, this.options.exemplars, { stage: "total" }, durationSeconds, undefined);
+  }
+
+  /** Count spans dropped by an export pipeline (the exporters of `setupTelemetry` call this). */
+  recordSpansDropped(count: number): void {
+    if (Number.isFinite(count) && count > 0) this.spansDropped.inc(count);
+  }
+
+  /** Cost of a call to `model` with `usage`, by the configured price table (undefined if unpriced). */
+  costOf(model: string, usage: LlmUsage): CostBreakdown | undefined {
+    return this.prices.costOf(model, usage);
+  }
+
+  // ---------------------------------------------------------------- TelemetrySink (fed by WorkflowTracer)
+
+  /** @internal */
+  workflowStarted(): void {
+    this.activeQueries.inc();
+  }
+
+  /** @internal */
+  workflowEnded(outcome: WorkflowOutcome, intent: string | undefined, corrections: number, valid: boolean | undefined, durationSeconds: number, traceId: string): void {
+    this.activeQueries.dec();
+    this.queries.inc({ intent: this.intents.value(intent, "unknown"), status: outcome });
+    observe(this.queryLatency, this.options.exemplars, { stage: "total" }, durationSeconds, traceId);
+    if (valid !== undefined) this.recordCorrection(corrections, valid);
+  }
+
+  /** @internal */
+  nodeEnded(stage: WorkflowStage, durationSeconds: number, traceId: string): void {
+    observe(this.queryLatency, this.options.exemplars, { stage }, durationSeconds, traceId);
+  }
+
+  /** @internal */
+  llmEnded(stage: WorkflowStage, model: string, usage: LlmUsage | undefined, durationSeconds: number, traceId: string): CostBreakdown | undefined {
+    const label = this.models.value(normalizeModelName(model), "unknown");
+    this.llmCalls.inc({ operation: stage, model: label });
+    observe(this.llmLatency, this.options.exemplars, { operation: stage, model: label }, durationSeconds, traceId);
+    if (usage === undefined) return undefined;
+    const cached = usage.cacheRead;
+    const input = Math.max(0, usage.input - cached);
+    const reasoning = usage.reasoning;
+    const output = Math.max(0, usage.output - reasoning);
+    if (input > 0) this.llmTokens.inc({ type: "input", model: label }, input);
+    if (cached > 0) this.llmTokens.inc({ type: "cached", model: label }, cached);
+    if (output > 0) this.llmTokens.inc({ type: "output", model: label }, output);
+    if (reasoning > 0) this.llmTokens.inc({ type: "reasoning", model: label }, reasoning);
+    const cost = this.prices.costOf(model, usage);
+    if (cost === undefined) {
+      const tokens = usage.input + usage.output;
+      if (tokens > 0) this.llmUnpricedTokens.inc({ model: label }, tokens);
+      return undefined;
+    }
+    if (cost.total > 0) this.llmCost.inc({ model: label }, cost.total);
+    return cost;
+  }
+
+  /** @internal */
+  llmFailed(stage: WorkflowStage, model: string, errorType: string, durationSeconds: number, traceId: string): void {
+    const label = this.models.value(normalizeModelName(model), "unknown");
+    this.llmCalls.inc({ operation: stage, model: label });
+    this.llmErrors.inc({ operation: stage, error_type: this.errorTypes.value(errorType, "unknown") });
+    observe(this.llmLatency, this.options.exemplars, { operation: stage, model: label }, durationSeconds, traceId);
+  }
+
+  /** @internal */
+  toolEnded(tool: string, durationSeconds: number, failed: boolean, traceId: string): void {
+    const label = this.tools.value(tool, "unknown");
+    this.toolCalls.inc({ tool: label, status: failed ? "error" : "ok" });
+    observe(this.toolDuration, this.options.exemplars, { tool: label }, durationSeconds, traceId);
+  }
+
+  /** @internal */
+  retrieverEnded(retriever: string, durationSeconds: number, failed: boolean, traceId: string): void {
+    const label = this.retrievers.value(retriever, "unknown");
+    this.retrieverCalls.inc({ retriever: label, status: failed ? "error" : "ok" });
+    observe(this.retrieverDuration, this.options.exemplars, { retriever: label }, durationSeconds, traceId);
+  }
+
+  /** @internal */
+  resultsReported(results: NodeResults): void {
+    if (typeof results.valid === "boolean") this.recordValidation(results.valid, results.errorCategory);
+    if (typeof results.confidence === "number") this.recordConfidence(results.confidence);
+  }
+
+  /** @internal */
+  internalError(): void {
+    this.internalErrors.inc();
+  }
+
+  /** @internal */
+  runReaped(workflow: boolean): void {
+    this.runsReaped.inc();
+    if (workflow) this.activeQueries.dec();
+  }
+
+}
