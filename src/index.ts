@@ -21,3 +21,6 @@ export type { ModelPrice, PricingTable } from "./metrics/pricing.js";
 export type { WorkflowMetricsOptions } from "./metrics/options.js";
 export type { CostBreakdown } from "./tracer/sink.js";
 export type { LlmUsage } from "./tracer/llm-info.js";
+export { setupTelemetry } from "./export/setup-telemetry.js";
+export type { ExportStats, Telemetry } from "./export/setup-telemetry.js";
+export type { LangfuseExportOptions, OtlpExportOptions, TelemetryOptions } from "./export/options.js";

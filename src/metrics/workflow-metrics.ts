@@ -164,7 +164,7 @@ export class WorkflowMetrics implements TelemetrySink {
   }
 
   /** @internal */
-  workflowEnded(outcome: WorkflowOutcome, intent: string | undefined, corrections: number, valid: boolean | undefined, durationSeconds: number, traceId: string): void {
+  workflowEnded(outcome: WorkflowOutcome, intent: string | undefined, corrections: number, valid: boolean | undefined, durationSeconds: number, traceId: string | undefined): void {
     this.activeQueries.dec();
     this.queries.inc({ intent: this.intents.value(intent, "unknown"), status: outcome });
     observe(this.queryLatency, this.options.exemplars, { stage: "total" }, durationSeconds, traceId);
@@ -172,12 +172,12 @@ export class WorkflowMetrics implements TelemetrySink {
   }
 
   /** @internal */
-  nodeEnded(stage: WorkflowStage, durationSeconds: number, traceId: string): void {
+  nodeEnded(stage: WorkflowStage, durationSeconds: number, traceId: string | undefined): void {
     observe(this.queryLatency, this.options.exemplars, { stage }, durationSeconds, traceId);
   }
 
   /** @internal */
-  llmEnded(stage: WorkflowStage, model: string, usage: LlmUsage | undefined, durationSeconds: number, traceId: string): CostBreakdown | undefined {
+  llmEnded(stage: WorkflowStage, model: string, usage: LlmUsage | undefined, durationSeconds: number, traceId: string | undefined): CostBreakdown | undefined {
     const label = this.models.value(normalizeModelName(model), "unknown");
     this.llmCalls.inc({ operation: stage, model: label });
     observe(this.llmLatency, this.options.exemplars, { operation: stage, model: label }, durationSeconds, traceId);
@@ -201,7 +201,7 @@ export class WorkflowMetrics implements TelemetrySink {
   }
 
   /** @internal */
-  llmFailed(stage: WorkflowStage, model: string, errorType: string, durationSeconds: number, traceId: string): void {
+  llmFailed(stage: WorkflowStage, model: string, errorType: string, durationSeconds: number, traceId: string | undefined): void {
     const label = this.models.value(normalizeModelName(model), "unknown");
     this.llmCalls.inc({ operation: stage, model: label });
     this.llmErrors.inc({ operation: stage, error_type: this.errorTypes.value(errorType, "unknown") });
@@ -209,14 +209,14 @@ export class WorkflowMetrics implements TelemetrySink {
   }
 
   /** @internal */
-  toolEnded(tool: string, durationSeconds: number, failed: boolean, traceId: string): void {
+  toolEnded(tool: string, durationSeconds: number, failed: boolean, traceId: string | undefined): void {
     const label = this.tools.value(tool, "unknown");
     this.toolCalls.inc({ tool: label, status: failed ? "error" : "ok" });
     observe(this.toolDuration, this.options.exemplars, { tool: label }, durationSeconds, traceId);
   }
 
   /** @internal */
-  retrieverEnded(retriever: string, durationSeconds: number, failed: boolean, traceId: string): void {
+  retrieverEnded(retriever: string, durationSeconds: number, failed: boolean, traceId: string | undefined): void {
     const label = this.retrievers.value(retriever, "unknown");
     this.retrieverCalls.inc({ retriever: label, status: failed ? "error" : "ok" });
     observe(this.retrieverDuration, this.options.exemplars, { retriever: label }, durationSeconds, traceId);

@@ -16,13 +16,13 @@ export interface CostBreakdown {
 export interface TelemetrySink {
   workflowStarted(): void;
   /** `valid`: the last validation result of the run, if it validated anything (feeds correction attempts). */
-  workflowEnded(outcome: WorkflowOutcome, intent: string | undefined, corrections: number, valid: boolean | undefined, durationSeconds: number, traceId: string): void;
-  nodeEnded(stage: WorkflowStage, durationSeconds: number, traceId: string): void;
+  workflowEnded(outcome: WorkflowOutcome, intent: string | undefined, corrections: number, valid: boolean | undefined, durationSeconds: number, traceId: string | undefined): void;
+  nodeEnded(stage: WorkflowStage, durationSeconds: number, traceId: string | undefined): void;
   /** Records the call and returns its cost (undefined when the model is not priced). */
-  llmEnded(stage: WorkflowStage, model: string, usage: LlmUsage | undefined, durationSeconds: number, traceId: string): CostBreakdown | undefined;
-  llmFailed(stage: WorkflowStage, model: string, errorType: string, durationSeconds: number, traceId: string): void;
-  toolEnded(tool: string, durationSeconds: number, failed: boolean, traceId: string): void;
-  retrieverEnded(retriever: string, durationSeconds: number, failed: boolean, traceId: string): void;
+  llmEnded(stage: WorkflowStage, model: string, usage: LlmUsage | undefined, durationSeconds: number, traceId: string | undefined): CostBreakdown | undefined;
+  llmFailed(stage: WorkflowStage, model: string, errorType: string, durationSeconds: number, traceId: string | undefined): void;
+  toolEnded(tool: string, durationSeconds: number, failed: boolean, traceId: string | undefined): void;
+  retrieverEnded(retriever: string, durationSeconds: number, failed: boolean, traceId: string | undefined): void;
   resultsReported(results: NodeResults): void;
   internalError(): void;
   /** A run that never ended was reaped; `workflow` when it was an invocation's root. */

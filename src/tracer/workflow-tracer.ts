@@ -6,6 +6,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
   type Attributes,
   type Context,
   type Span,
@@ -54,6 +55,12 @@ function runNameOf(serialized: unknown, runName: unknown, fallback: string): str
   const name = (serialized as { name?: unknown } | undefined)?.name;
   if (typeof name === "string" && name.length > 0) return name;
   return lastId(serialized) || fallback;
+}
+
+/** The trace id to link from a metric exemplar: only for sampled traces, the ones a backend will have. */
+function exemplarTraceId(span: Span): string | undefined {
+  const ctx = span.spanContext();
+  return (ctx.traceFlags & TraceFlags.SAMPLED) !== 0 ? ctx.traceId : undefined;
 }
 
 /**
@@ -260,7 +267,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
         if (this.sink !== undefined) {
           // Priced and labelled by the requested model (stable across dated versions), else by the one that answered.
           const model = state.name !== UNKNOWN_MODEL ? state.name : (response.model ?? UNKNOWN_MODEL);
-          const cost = this.sink.llmEnded(state.stage ?? "other", model, usage, (now() - state.startedAt) / 1000, span.spanContext().traceId);
+          const cost = this.sink.llmEnded(state.stage ?? "other", model, usage, (now() - state.startedAt) / 1000, exemplarTraceId(span));
           if (cost !== undefined) {
             span.setAttribute(Langfuse.OBSERVATION_COST_DETAILS, JSON.stringify({ input: cost.input, input_cache_read: cost.cacheRead, output: cost.output, total: cost.total }));
             span.setAttribute(Workflow.COST_USD, cost.total);
@@ -279,7 +286,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       const state = this.runs.get(runId);
       if (state === undefined) return;
       if (this.sink !== undefined && state.span !== undefined) {
-        this.sink.llmFailed(state.stage ?? "other", state.name, errorType(error), (now() - state.startedAt) / 1000, state.span.spanContext().traceId);
+        this.sink.llmFailed(state.stage ?? "other", state.name, errorType(error), (now() - state.startedAt) / 1000, exemplarTraceId(state.span));
       }
       this.finish(state, error);
     } catch (e) {
@@ -613,7 +620,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
         }
       }
       const duration = (now() - state.startedAt) / 1000;
-      const traceId = span.spanContext().traceId;
+      const traceId = exemplarTraceId(span);
       if (state.kind === RunKind.Node) {
         // A stage is timed once per entry: nodes nested in a node of the same stage (a subgraph's inner
         // nodes) are inside its time already.
@@ -643,9 +650,10 @@ export class WorkflowTracer extends BaseCallbackHandler {
     if (summary.intent !== undefined) span.setAttribute(Workflow.INTENT, summary.intent);
     if (summary.confidence !== undefined) span.setAttribute(Workflow.CONFIDENCE, summary.confidence);
     if (summary.corrections > 0) span.setAttribute(Workflow.CORRECTIONS, summary.corrections);
+    if (summary.valid !== undefined) span.setAttribute(Workflow.VALIDATION_VALID, summary.valid);
     if (summary.costUsd > 0) span.setAttribute(Workflow.COST_USD, summary.costUsd);
     if (outcome === "failed") span.setAttribute(Langfuse.OBSERVATION_LEVEL, "WARNING");
-    this.sink?.workflowEnded(outcome, summary.intent, summary.corrections, summary.valid, duration, span.spanContext().traceId);
+    this.sink?.workflowEnded(outcome, summary.intent, summary.corrections, summary.valid, duration, exemplarTraceId(span));
   }
 
   private reapExpired(): void {

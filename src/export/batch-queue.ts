@@ -1,0 +1,123 @@
+export interface BatchQueueOptions<T> {
+  /** Sends one batch; resolves true when the backend accepted it. Never called concurrently. */
+  send: (batch: T[]) => Promise<boolean>;
+  maxQueueSize: number;
+  maxBatchSize: number;
+  /** Delay before a partial batch is sent. */
+  delayMs: number;
+  /** Called with the number of items lost (queue full, or their batch failed). */
+  onDropped: (count: number) => void;
+}
+
+/**
+ * A bounded, batching send queue. `push` is O(1) and never waits: when the queue is full the item is dropped
+ * and counted, so a slow or dead backend costs the application memory up to `maxQueueSize` items and nothing
+ * else. One batch is in flight at a time; timers are unref'd so the queue never keeps a process alive.
+ */
+export class BatchQueue<T> {
+  private readonly options: BatchQueueOptions<T>;
+  private queue: T[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> | undefined;
+  private closed = false;
+  sent = 0;
+  dropped = 0;
+
+  constructor(options: BatchQueueOptions<T>) {
+    this.options = options;
+  }
+
+  get size(): number {
+    return this.queue.length;
+  }
+
+  push(item: T): void {
+    if (this.closed || this.queue.length >= this.options.maxQueueSize) {
+      this.drop(1);
+      return;
+    }
+    this.queue.push(item);
+    if (this.sending !== undefined) return; // the running send loop picks it up
+    if (this.queue.length >= this.options.maxBatchSize) this.kick();
+    else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.kick(), this.options.delayMs);
+      this.timer.unref?.();
+    }
+  }
+
+  /** Sends everything queued; resolves when done or when `deadline` (epoch ms) passes, whichever is first. */
+  async flush(deadline: number): Promise<void> {
+    const drained = (async () => {
+      while (this.queue.length > 0 || this.sending !== undefined) {
+        if (this.sending === undefined) this.kick();
+        await this.sending;
+      }
+    })();
+    await raceDeadline(drained, deadline);
+  }
+
+  /** Stops accepting items, then flushes until `deadline`; what is left is dropped and counted. */
+  async close(deadline: number): Promise<void> {
+    await this.flush(deadline);
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.queue.length > 0) {
+      this.drop(this.queue.length);
+      this.queue = [];
+    }
+  }
+
+  private kick(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.sending !== undefined || this.queue.length === 0) return;
+    this.sending = this.loop().finally(() => {
+      this.sending = undefined;
+      // Items that arrived during the last send and did not fill a batch wait for the timer.
+      if (this.queue.length > 0 && !this.closed && this.timer === undefined) {
+        this.timer = setTimeout(() => this.kick(), this.options.delayMs);
+        this.timer.unref?.();
+      }
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.maxBatchSize);
+      let ok = false;
+      try {
+        ok = await this.options.send(batch);
+      } catch {
+        ok = false;
+      }
+      if (ok) this.sent += batch.length;
+      else this.drop(batch.length);
+      // Send full batches back to back; a partial one waits for more (or the timer) unless flushing.
+      if (this.queue.length < this.options.maxBatchSize) break;
+    }
+  }
+
+  private drop(count: number): void {
+    this.dropped += count;
+    try {
+      this.options.onDropped(count);
+    } catch {
+      // a failing counter must not break the queue
+    }
+  }
+}
+
+/** Resolves when `promise` settles or at `deadline` (epoch ms), never rejects; the timer never holds the process. */
+export async function raceDeadline(promise: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

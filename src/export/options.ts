@@ -1,0 +1,229 @@
+import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { WorkflowMetrics } from "../metrics/workflow-metrics.js";
+
+export interface LangfuseExportOptions {
+  /** @default env LANGFUSE_PUBLIC_KEY */
+  publicKey?: string;
+  /** @default env LANGFUSE_SECRET_KEY */
+  secretKey?: string;
+  /** @default env LANGFUSE_BASE_URL, LANGFUSE_HOST, else https://cloud.langfuse.com */
+  baseUrl?: string;
+  /** Langfuse environment of traces and scores. @default env LANGFUSE_TRACING_ENVIRONMENT, else the service environment */
+  environment?: string;
+  /** @default env LANGFUSE_RELEASE, else the service version */
+  release?: string;
+  /** Send `traceNode` results as Langfuse scores. @default true */
+  scores?: boolean;
+  /** Rewrites captured input/output before export (Langfuse's `mask`). */
+  mask?: (params: { data: unknown }) => unknown;
+}
+
+export interface OtlpExportOptions {
+  /** Full traces URL. @default env OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/traces" */
+  url?: string;
+  /** @default env OTEL_EXPORTER_OTLP_TRACES_HEADERS / OTEL_EXPORTER_OTLP_HEADERS (`k=v,k2=v2`) */
+  headers?: Record<string, string>;
+  /** @default env OTEL_EXPORTER_OTLP_TRACES_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL, else "http/protobuf" */
+  protocol?: "http/protobuf" | "http/json";
+}
+
+export interface TelemetryOptions {
+  /** @default env OTEL_SERVICE_NAME, else npm_package_name, else "unknown_service:node" */
+  serviceName?: string;
+  /** @default env npm_package_version */
+  serviceVersion?: string;
+  /** `deployment.environment.name`. @default env DEPLOYMENT_ENVIRONMENT, else NODE_ENV */
+  environment?: string;
+  /** Export to Langfuse; `false` turns it off. @default on when LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY are set */
+  langfuse?: LangfuseExportOptions | false;
+  /** Export to an OTLP/HTTP backend; `false` turns it off. @default on when an OTLP endpoint is set in the environment */
+  otlp?: OtlpExportOptions | false;
+  /** Share of traces kept, parent-based. @default env LANGFUSE_SAMPLE_RATE, else OTEL_TRACES_SAMPLER_ARG, else 1 */
+  sampleRate?: number;
+  /** Register the provider, an async context manager and W3C propagators globally. @default true */
+  register?: boolean;
+  /** Counts spans dropped by the export queues (`telemetry_spans_dropped_total`). */
+  metrics?: WorkflowMetrics;
+  /** More span processors on the same provider (a console exporter, an in-memory one in tests). */
+  spanProcessors?: SpanProcessor[];
+  /** Spans buffered per exporter while a backend is slow or down; beyond it they are dropped and counted. @default 20000 */
+  maxQueueSize?: number;
+  /** @default 512 */
+  maxExportBatchSize?: number;
+  /** Delay before a partial batch is sent. @default 1000 */
+  scheduledDelayMs?: number;
+  /** Timeout of one export request. @default 10000 */
+  exportTimeoutMs?: number;
+  /** Deadline of `forceFlush()` and `shutdown()`: they resolve by then, whatever the backends do. @default 5000 */
+  shutdownTimeoutMs?: number;
+  /** Where the one-line setup summary goes. @default console.info */
+  log?: (message: string) => void;
+  /** Environment to read fallbacks from. @default process.env */
+  env?: Record<string, string | undefined>;
+}
+
+export interface ResolvedTelemetryOptions {
+  serviceName: string;
+  serviceVersion: string | undefined;
+  environment: string | undefined;
+  /** From OTEL_RESOURCE_ATTRIBUTES. */
+  resourceAttributes: Record<string, string>;
+  langfuse: (Required<Pick<LangfuseExportOptions, "publicKey" | "secretKey" | "baseUrl">> & { environment: string | undefined; release: string | undefined; scores: boolean; mask: LangfuseExportOptions["mask"] }) | undefined;
+  otlp: { url: string; headers: Record<string, string>; protocol: "http/protobuf" | "http/json" } | undefined;
+  sampleRate: number;
+  register: boolean;
+  metrics: WorkflowMetrics | undefined;
+  spanProcessors: SpanProcessor[];
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMs: number;
+  exportTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  log: (message: string) => void;
+}
+
+const KNOWN = new Set([
+  "serviceName", "serviceVersion", "environment", "langfuse", "otlp", "sampleRate", "register", "metrics", "spanProcessors",
+  "maxQueueSize", "maxExportBatchSize", "scheduledDelayMs", "exportTimeoutMs", "shutdownTimeoutMs", "log", "env",
+]);
+
+function show(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function fail(option: string, value: unknown, expected: string): never {
+  throw new TypeError(`setupTelemetry: invalid option ${option}: ${show(value)}. Expected ${expected}.`);
+}
+
+const nonEmpty = (v: string | undefined) => (v !== undefined && v.trim() !== "" ? v.trim() : undefined);
+
+function positiveInt(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) fail(option, value, "a positive integer");
+  return value;
+}
+
+function url(option: string, value: string): string {
+  try {
+    const parsed = new URL(value);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("protocol");
+  } catch {
+    fail(option, value, "an http(s) URL");
+  }
+  return value.replace(/\/+$/, "");
+}
+
+/** `k=v,k2=v2` with URL-encoded values, as OTEL_EXPORTER_OTLP_HEADERS and OTEL_RESOURCE_ATTRIBUTES. */
+function parseHeaders(text: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (!text) return headers;
+  for (const pair of text.split(",")) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) continue;
+    const key = pair.slice(0, eq).trim();
+    const value = pair.slice(eq + 1).trim();
+    try {
+      headers[key] = decodeURIComponent(value);
+    } catch {
+      headers[key] = value;
+    }
+  }
+  return headers;
+}
+
+function rate(option: string, value: unknown): number {
+  const n = typeof value === "string" ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isFinite(n) || n < 0 || n > 1) fail(option, value, "a number from 0 to 1");
+  return n;
+}
+
+export function resolveTelemetryOptions(options: TelemetryOptions | undefined): ResolvedTelemetryOptions {
+  if (options === undefined || options === null) options = {};
+  if (typeof options !== "object") fail("options", options, "an options object");
+  for (const key of Object.keys(options)) if (!KNOWN.has(key)) fail(key, (options as Record<string, unknown>)[key], `one of the known options (${[...KNOWN].join(", ")})`);
+  const env = options.env ?? process.env;
+
+  const serviceName = options.serviceName ?? nonEmpty(env.OTEL_SERVICE_NAME) ?? nonEmpty(env.npm_package_name) ?? "unknown_service:node";
+  if (typeof serviceName !== "string" || serviceName === "") fail("serviceName", serviceName, "a non-empty string");
+  const serviceVersion = options.serviceVersion ?? nonEmpty(env.npm_package_version);
+  const environment = options.environment ?? nonEmpty(env.DEPLOYMENT_ENVIRONMENT) ?? nonEmpty(env.NODE_ENV);
+
+  let langfuse: ResolvedTelemetryOptions["langfuse"];
+  if (options.langfuse !== false) {
+    const o = options.langfuse ?? {};
+    if (typeof o !== "object" || o === null) fail("langfuse", o, "an object of Langfuse options, or false");
+    const publicKey = o.publicKey ?? nonEmpty(env.LANGFUSE_PUBLIC_KEY);
+    const secretKey = o.secretKey ?? nonEmpty(env.LANGFUSE_SECRET_KEY);
+    if (publicKey !== undefined || secretKey !== undefined || options.langfuse !== undefined) {
+      if (!publicKey) fail("langfuse.publicKey", publicKey ?? null, "a Langfuse public key (pk-lf-…), or LANGFUSE_PUBLIC_KEY in the environment");
+      if (!secretKey) fail("langfuse.secretKey", "[missing]", "a Langfuse secret key (sk-lf-…), or LANGFUSE_SECRET_KEY in the environment");
+      const baseUrl = url("langfuse.baseUrl", o.baseUrl ?? nonEmpty(env.LANGFUSE_BASE_URL) ?? nonEmpty(env.LANGFUSE_BASEURL) ?? nonEmpty(env.LANGFUSE_HOST) ?? "https://cloud.langfuse.com");
+      if (o.mask !== undefined && typeof o.mask !== "function") fail("langfuse.mask", o.mask, "a function ({ data }) => data");
+      langfuse = {
+        publicKey,
+        secretKey,
+        baseUrl,
+        environment: o.environment ?? nonEmpty(env.LANGFUSE_TRACING_ENVIRONMENT) ?? environment,
+        release: o.release ?? nonEmpty(env.LANGFUSE_RELEASE) ?? serviceVersion,
+        scores: o.scores ?? true,
+        mask: o.mask,
+      };
+    }
+  }
+
+  let otlp: ResolvedTelemetryOptions["otlp"];
+  if (options.otlp !== false) {
+    const o = options.otlp ?? {};
+    if (typeof o !== "object" || o === null) fail("otlp", o, "an object of OTLP options, or false");
+    const base = nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT);
+    const target = o.url ?? nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) ?? (base !== undefined ? `${base.replace(/\/+$/, "")}/v1/traces` : undefined);
+    if (target !== undefined || options.otlp !== undefined) {
+      if (target === undefined) fail("otlp.url", null, "the OTLP/HTTP traces URL (http://collector:4318/v1/traces), or OTEL_EXPORTER_OTLP_ENDPOINT in the environment");
+      const protocol = o.protocol ?? nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_PROTOCOL) ?? "http/protobuf";
+      if (protocol !== "http/protobuf" && protocol !== "http/json") fail("otlp.protocol", protocol, '"http/protobuf" or "http/json" (gRPC is not supported: point at the collector\'s HTTP port, 4318)');
+      const headers = o.headers ?? { ...parseHeaders(env.OTEL_EXPORTER_OTLP_HEADERS), ...parseHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS) };
+      if (typeof headers !== "object" || headers === null) fail("otlp.headers", headers, "an object of header names to values");
+      otlp = { url: url("otlp.url", target), headers, protocol };
+    }
+  }
+
+  const sampler = nonEmpty(env.OTEL_TRACES_SAMPLER);
+  const envRate = nonEmpty(env.LANGFUSE_SAMPLE_RATE) ?? (sampler === undefined || /traceidratio$/.test(sampler) ? nonEmpty(env.OTEL_TRACES_SAMPLER_ARG) : undefined);
+  const sampleRate = options.sampleRate !== undefined ? rate("sampleRate", options.sampleRate) : envRate !== undefined ? rate("sampleRate (from the environment)", envRate) : 1;
+
+  const register = options.register ?? true;
+  if (typeof register !== "boolean") fail("register", register, "true or false");
+  const metrics = options.metrics;
+  if (metrics !== undefined && (metrics === null || typeof metrics !== "object" || typeof (metrics as { recordSpansDropped?: unknown }).recordSpansDropped !== "function")) {
+    fail("metrics", "[not a WorkflowMetrics]", "a WorkflowMetrics instance");
+  }
+  const spanProcessors = options.spanProcessors ?? [];
+  if (!Array.isArray(spanProcessors) || !spanProcessors.every((p) => p !== null && typeof p === "object" && typeof p.onEnd === "function")) {
+    fail("spanProcessors", "[not span processors]", "an array of OpenTelemetry SpanProcessors");
+  }
+  const log = options.log ?? ((message: string) => console.info(message));
+  if (typeof log !== "function") fail("log", log, "a function (message) => void");
+
+  return {
+    serviceName,
+    serviceVersion,
+    environment,
+    resourceAttributes: parseHeaders(env.OTEL_RESOURCE_ATTRIBUTES),
+    langfuse,
+    otlp,
+    sampleRate,
+    register,
+    metrics,
+    spanProcessors,
+    maxQueueSize: positiveInt("maxQueueSize", options.maxQueueSize, 20_000),
+    maxExportBatchSize: positiveInt("maxExportBatchSize", options.maxExportBatchSize, 512),
+    scheduledDelayMs: positiveInt("scheduledDelayMs", options.scheduledDelayMs, 1000),
+    exportTimeoutMs: positiveInt("exportTimeoutMs", options.exportTimeoutMs, 10_000),
+    shutdownTimeoutMs: positiveInt("shutdownTimeoutMs", options.shutdownTimeoutMs, 5000),
+    log,
+  };
+}

@@ -1,0 +1,227 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+
+/** A span as it arrived on the wire, decoded from OTLP protobuf or JSON. */
+export interface WireSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | undefined;
+  name: string;
+  kind: number;
+  attributes: Record<string, unknown>;
+  status: { code: number; message: string };
+  scope: string;
+  resource: Record<string, unknown>;
+}
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export type ReceiverMode = "ok" | "fail" | "hang";
+
+/**
+ * A loopback HTTP server standing in for an OTLP collector or Langfuse: it records every request (OTLP traces,
+ * Langfuse's ingestion API) and answers as `mode` says: 200, 500, or never (the socket is held open).
+ */
+export class LoopbackReceiver {
+  readonly requests: ReceivedRequest[] = [];
+  mode: ReceiverMode = "ok";
+  /** Responses sent so far (a hanging receiver sends none). */
+  answered = 0;
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  url = "";
+
+  async start(mode: ReceiverMode = "ok"): Promise<this> {
+    this.mode = mode;
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        this.requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks) });
+        if (this.mode === "hang") return;
+        this.answered++;
+        if (this.mode === "fail") {
+          res.writeHead(500, { "content-type": "application/json" }).end('{"message":"internal error"}');
+        } else if ((req.url ?? "").startsWith("/api/public/ingestion")) {
+          res.writeHead(207, { "content-type": "application/json" }).end('{"successes":[],"errors":[]}');
+        } else {
+          res.writeHead(200, { "content-type": String(req.headers["content-type"] ?? "application/json") }).end();
+        }
+      });
+    });
+    this.server.on("connection", (s) => {
+      this.sockets.add(s);
+      s.on("close", () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** Every span received on `path`, decoded by the request's content type. */
+  spans(path: string): WireSpan[] {
+    return this.requests.filter((r) => r.path === path).flatMap((r) => decodeTraces(r.body, String(r.headers["content-type"] ?? "")));
+  }
+
+  /** Every Langfuse ingestion event received (`score-create`, …). */
+  ingestionEvents(): Array<{ type: string; body: Record<string, unknown> }> {
+    return this.requests.filter((r) => r.path === "/api/public/ingestion").flatMap((r) => (JSON.parse(r.body.toString("utf8")) as { batch: Array<{ type: string; body: Record<string, unknown> }> }).batch);
+  }
+}
+
+/** A URL on which nothing listens: connections are refused. */
+export async function refusingUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+export function decodeTraces(body: Buffer, contentType: string): WireSpan[] {
+  return contentType.includes("protobuf") ? decodeProtobufTraces(body) : decodeJsonTraces(JSON.parse(body.toString("utf8")));
+}
+
+// ---------------------------------------------------------------- OTLP JSON
+
+type JsonAny = { stringValue?: string; boolValue?: boolean; intValue?: string | number; doubleValue?: number; arrayValue?: { values?: JsonAny[] } };
+
+function jsonValue(v: JsonAny | undefined): unknown {
+  if (v === undefined) return undefined;
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.boolValue !== undefined) return v.boolValue;
+  if (v.intValue !== undefined) return Number(v.intValue);
+  if (v.doubleValue !== undefined) return v.doubleValue;
+  if (v.arrayValue !== undefined) return (v.arrayValue.values ?? []).map(jsonValue);
+  return undefined;
+}
+
+function jsonAttributes(list: Array<{ key: string; value: JsonAny }> | undefined): Record<string, unknown> {
+  return Object.fromEntries((list ?? []).map((kv) => [kv.key, jsonValue(kv.value)]));
+}
+
+function jsonId(id: string | undefined): string | undefined {
+  if (!id) return undefined;
+  return /^[0-9a-f]+$/i.test(id) && (id.length === 32 || id.length === 16) ? id.toLowerCase() : Buffer.from(id, "base64").toString("hex");
+}
+
+function decodeJsonTraces(request: any): WireSpan[] {
+  const out: WireSpan[] = [];
+  for (const rs of request.resourceSpans ?? []) {
+    const resource = jsonAttributes(rs.resource?.attributes);
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const s of ss.spans ?? []) {
+        out.push({
+          traceId: jsonId(s.traceId)!,
+          spanId: jsonId(s.spanId)!,
+          parentSpanId: jsonId(s.parentSpanId),
+          name: s.name,
+          kind: s.kind ?? 0,
+          attributes: jsonAttributes(s.attributes),
+          status: { code: s.status?.code ?? 0, message: s.status?.message ?? "" },
+          scope: ss.scope?.name ?? "",
+          resource,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- OTLP protobuf (opentelemetry/proto/collector/trace/v1)
+
+type Field = { wire: number; varint?: bigint; bytes?: Buffer };
+
+/** Splits one protobuf message into its fields (field number → occurrences). */
+function fields(buf: Buffer): Map<number, Field[]> {
+  const out = new Map<number, Field[]>();
+  let pos = 0;
+  const varint = (): bigint => {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      const byte = buf[pos++]!;
+      result |= BigInt(byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) return result;
+      shift += 7n;
+    }
+  };
+  while (pos < buf.length) {
+    const tag = Number(varint());
+    const no = tag >>> 3;
+    const wire = tag & 7;
+    let field: Field;
+    if (wire === 0) field = { wire, varint: varint() };
+    else if (wire === 1) field = { wire, bytes: buf.subarray(pos, (pos += 8)) };
+    else if (wire === 5) field = { wire, bytes: buf.subarray(pos, (pos += 4)) };
+    else if (wire === 2) {
+      const len = Number(varint());
+      field = { wire, bytes: buf.subarray(pos, (pos += len)) };
+    } else throw new Error(`unsupported protobuf wire type ${wire}`);
+    const list = out.get(no) ?? [];
+    list.push(field);
+    out.set(no, list);
+  }
+  return out;
+}
+
+const str = (f: Field[] | undefined) => (f?.[0]?.bytes ? f[0].bytes.toString("utf8") : "");
+const hex = (f: Field[] | undefined) => (f?.[0]?.bytes && f[0].bytes.length > 0 ? f[0].bytes.toString("hex") : undefined);
+const num = (f: Field[] | undefined) => Number(f?.[0]?.varint ?? 0n);
+
+function anyValue(buf: Buffer): unknown {
+  const f = fields(buf);
+  if (f.has(1)) return str(f.get(1));
+  if (f.has(2)) return f.get(2)![0]!.varint !== 0n;
+  if (f.has(3)) return Number(BigInt.asIntN(64, f.get(3)![0]!.varint!));
+  if (f.has(4)) return f.get(4)![0]!.bytes!.readDoubleLE(0);
+  if (f.has(5)) return (fields(f.get(5)![0]!.bytes!).get(1) ?? []).map((v) => anyValue(v.bytes!));
+  return undefined;
+}
+
+function keyValues(list: Field[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const kv of list ?? []) {
+    const f = fields(kv.bytes!);
+    out[str(f.get(1))] = f.has(2) ? anyValue(f.get(2)![0]!.bytes!) : undefined;
+  }
+  return out;
+}
+
+function decodeProtobufTraces(body: Buffer): WireSpan[] {
+  const out: WireSpan[] = [];
+  for (const rs of fields(body).get(1) ?? []) {
+    const rsf = fields(rs.bytes!);
+    const resource = rsf.has(1) ? keyValues(fields(rsf.get(1)![0]!.bytes!).get(1)) : {};
+    for (const ss of rsf.get(2) ?? []) {
+      const ssf = fields(ss.bytes!);
+      const scope = ssf.has(1) ? str(fields(ssf.get(1)![0]!.bytes!).get(1)) : "";
+      for (const sp of ssf.get(2) ?? []) {
+        const s = fields(sp.bytes!);
+        const status = s.has(15) ? fields(s.get(15)![0]!.bytes!) : new Map<number, Field[]>();
+        out.push({
+          traceId: hex(s.get(1))!,
+          spanId: hex(s.get(2))!,
+          parentSpanId: hex(s.get(4)),
+          name: str(s.get(5)),
+          kind: num(s.get(6)),
+          attributes: keyValues(s.get(9)),
+          status: { code: num(status.get(3)), message: str(status.get(2)) },
+          scope,
+          resource,
+        });
+      }
+    }
+  }
+  return out;
+}
