@@ -24,3 +24,5 @@ export type { LlmUsage } from "./tracer/llm-info.js";
 export { setupTelemetry } from "./export/setup-telemetry.js";
 export type { ExportStats, Telemetry } from "./export/setup-telemetry.js";
 export type { LangfuseExportOptions, OtlpExportOptions, TelemetryOptions } from "./export/options.js";
+export { traceLogFields } from "./logging/trace-fields.js";
+export type { TraceLogFields } from "./logging/trace-fields.js";
