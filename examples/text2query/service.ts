@@ -1,0 +1,159 @@
+import { createHash } from "node:crypto";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { context, trace, type Tracer } from "@opentelemetry/api";
+import type { Logger } from "pino";
+import type { WorkflowMetrics, WorkflowTracer } from "langgraph-telemetry";
+import { CostRecorder } from "./cost-recorder.js";
+import type { Database } from "./database.js";
+import { RunStore, type StoredRun } from "./run-store.js";
+import { SqlRunner } from "./sql-runner.js";
+import { buildText2QueryWorkflow, type Text2QueryStateType } from "./workflow.js";
+
+export interface Question {
+  question: string;
+  userId?: string;
+  sessionId?: string;
+}
+
+export interface Answer {
+  traceId: string;
+  intent: string | null;
+  confidence: number | null;
+  sql: string | null;
+  columns: string[];
+  rows: Record<string, unknown>[];
+  truncated: boolean;
+  corrections: number;
+  outcome: "success" | "failed" | "error";
+  /** Why the run failed or errored; for clarification and out-of-scope questions, what to ask instead. */
+  message?: string;
+  costUsd: number;
+  durationMs: number;
+}
+
+export interface ReplayReport {
+  traceId: string;
+  original: StoredRun;
+  replay: Answer;
+  sqlMatches: boolean;
+  rowsMatch: boolean;
+}
+
+export interface Text2QueryServiceOptions {
+  db: Database;
+  model: BaseChatModel;
+  tracer: WorkflowTracer;
+  metrics: WorkflowMetrics;
+  log: Logger;
+  /** Where the service's own spans go (the request span when called outside an HTTP request). */
+  otelTracer: Tracer;
+  statementTimeoutMs?: number;
+  maxRows?: number;
+}
+
+const hashUser = (userId: string | undefined) => (userId ? createHash("sha256").update(userId).digest("hex").slice(0, 16) : null);
+const digest = (rows: unknown[]) => createHash("sha256").update(JSON.stringify(rows)).digest("hex");
+
+/** The Text2Query service: runs the traced workflow for a question, stores the run, replays stored runs. */
+export class Text2QueryService {
+  readonly sql: SqlRunner;
+  readonly runs: RunStore;
+  private readonly workflow: ReturnType<typeof buildText2QueryWorkflow>;
+
+  constructor(private readonly options: Text2QueryServiceOptions) {
+    this.sql = new SqlRunner(options.db, { statementTimeoutMs: options.statementTimeoutMs ?? 5000, maxRows: options.maxRows ?? 1000 });
+    this.runs = new RunStore(options.db);
+    this.workflow = buildText2QueryWorkflow({ model: options.model, sql: this.sql });
+  }
+
+  /** Answers a question. The run joins the active trace (the HTTP request's), or gets a span of its own. */
+  async ask(q: Question): Promise<Answer> {
+    if (trace.getSpan(context.active()) !== undefined) return this.run(q);
+    return this.options.otelTracer.startActiveSpan("text2query.ask", async (span) => {
+      try {
+        return await this.run(q);
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  async replay(traceId: string): Promise<ReplayReport | undefined> {
+    const original = await this.runs.get(traceId);
+    if (original === undefined) return undefined;
+    const replay = await this.ask({ question: original.question });
+    return {
+      traceId,
+      original,
+      replay,
+      sqlMatches: replay.sql === original.sql,
+      rowsMatch: original.rowsDigest !== null && replay.outcome === "success" && digest(replay.rows) === original.rowsDigest,
+    };
+  }
+
+  private async run(q: Question): Promise<Answer> {
+    const { log, tracer, metrics } = this.options;
+    const traceId = trace.getSpan(context.active())!.spanContext().traceId;
+    const costs = new CostRecorder(metrics);
+    const started = performance.now();
+    const userHash = hashUser(q.userId);
+    log.info({ question: q.question, user_hash: userHash }, "question received");
+
+    let state: Text2QueryStateType | undefined;
+    let error: unknown;
+    try {
+      state = await this.workflow.invoke(
+        { question: q.question },
+        { callbacks: [tracer, costs], runName: "text2query", metadata: { user_id: q.userId, session_id: q.sessionId } },
+      );
+    } catch (e) {
+      error = e;
+    }
+    const durationMs = performance.now() - started;
+    const costUsd = costs.events.reduce((a, c) => a + c.costUsd, 0);
+    const answer: Answer = {
+      traceId,
+      intent: state?.intent ?? null,
+      confidence: state?.confidence ?? null,
+      sql: state?.sql ?? null,
+      columns: state?.columns ?? [],
+      rows: state?.rows ?? [],
+      truncated: state?.truncated ?? false,
+      corrections: state?.attempts ?? 0,
+      outcome: error !== undefined ? "error" : state?.outcome === "failed" ? "failed" : "success",
+      costUsd,
+      durationMs,
+    };
+    if (error !== undefined) answer.message = "the query could not be run";
+    else if (answer.outcome === "failed") answer.message = `could not write valid SQL after ${answer.corrections} corrections: ${state?.error ?? "unknown error"}`;
+    else if (state?.intent === "needs_clarification") answer.message = "Please be more specific: which data (orders, customers, products, revenue) and which period?";
+    else if (state?.intent === "out_of_scope") answer.message = "I answer questions about the shop's orders, customers and products.";
+
+    const run: StoredRun = {
+      traceId,
+      question: q.question,
+      userHash,
+      sessionId: q.sessionId ?? null,
+      intent: answer.intent,
+      confidence: answer.confidence,
+      sql: answer.sql,
+      rowCount: state?.rows ? state.rows.length : null,
+      rowsDigest: state?.rows ? digest(state.rows) : null,
+      corrections: answer.corrections,
+      outcome: answer.outcome,
+      error: error !== undefined ? (error instanceof Error ? error.message : String(error)) : (state?.valid === false ? (state.error ?? null) : null),
+      inputTokens: costs.events.reduce((a, c) => a + c.inputTokens, 0),
+      outputTokens: costs.events.reduce((a, c) => a + c.outputTokens, 0),
+      costUsd,
+      durationMs,
+    };
+    try {
+      await this.runs.save(run, costs.events);
+    } catch (e) {
+      log.error({ err: e }, "could not store the run");
+    }
+    const level = answer.outcome === "success" ? "info" : "warn";
+    log[level]({ intent: answer.intent, outcome: answer.outcome, corrections: answer.corrections, row_count: run.rowCount, cost_usd: costUsd, duration_ms: Math.round(durationMs) }, "question answered");
+    return answer;
+  }
+}
