@@ -1,0 +1,34 @@
+/**
+ * A realistic mix of questions for `npm run traffic`: mostly answerable ones (some needing a correction), some
+ * vague, some out of scope, and some the schema cannot answer (the correction loop gives up).
+ */
+export const QUESTIONS: ReadonlyArray<{ question: string; weight: number }> = [
+  { question: "How many orders are there?", weight: 6 },
+  { question: "How many delivered orders are there?", weight: 4 },
+  { question: "How many cancelled orders do we have?", weight: 3 },
+  { question: "Top 5 customers by revenue", weight: 5 },
+  { question: "Top 10 customers by spend", weight: 3 },
+  { question: "Revenue by month", weight: 5 },
+  { question: "Best-selling products", weight: 4 },
+  { question: "Revenue by category", weight: 4 },
+  { question: "How many customers in DE?", weight: 3 },
+  { question: "Customers by country", weight: 3 },
+  { question: "How many orders since 2025?", weight: 3 },
+  { question: "What is the average order value?", weight: 3 },
+  { question: "How many refunds did we issue last month?", weight: 2 },
+  { question: "show me the data", weight: 2 },
+  { question: "what about last week?", weight: 2 },
+  { question: "What's the weather in Paris?", weight: 1 },
+  { question: "Tell me a joke", weight: 1 },
+];
+
+/** The i-th question of a deterministic weighted sequence. */
+export function questionAt(i: number): string {
+  const total = QUESTIONS.reduce((a, q) => a + q.weight, 0);
+  let pick = (i * 7919) % total;
+  for (const q of QUESTIONS) {
+    if (pick < q.weight) return q.question;
+    pick -= q.weight;
+  }
+  return QUESTIONS[0]!.question;
+}
