@@ -3,8 +3,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   resolve: {
-    // Examples import the package by name; tests run them against the source.
-    alias: { "langgraph-telemetry": fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+    // Examples import the package by name; tests run them against the source. Exact matches: a string key
+    // would also rewrite "langgraph-telemetry/express" to "src/index.ts/express".
+    alias: [
+      { find: /^langgraph-telemetry\/express$/, replacement: fileURLToPath(new URL("./src/express/index.ts", import.meta.url)) },
+      { find: /^langgraph-telemetry$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+    ],
   },
   test: {
     include: ["test/**/*.test.ts"],

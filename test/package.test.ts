@@ -13,7 +13,7 @@ describe("the published package", () => {
     // CI builds before testing; a bare `npm test` (fresh clone, or sources changed since the last build) builds here.
     const built = (file: string) => (existsSync(file) ? statSync(file).mtimeMs : 0);
     const newestSource = Math.max(...readdirSync(`${root}/src`, { recursive: true, encoding: "utf8" }).map((f) => statSync(`${root}/src/${f}`).mtimeMs));
-    if (Math.min(built(`${root}/dist/index.js`), built(`${root}/dist/index.cjs`)) < newestSource) {
+    if (Math.min(...["index.js", "index.cjs", "express.js", "express.cjs"].map((f) => built(`${root}/dist/${f}`))) < newestSource) {
       execFileSync("npm", ["run", "build"], { cwd: root, stdio: "ignore" });
     }
   }, 120_000);
@@ -43,5 +43,40 @@ describe("the published package", () => {
     // The SDK and exporters are imported by setupTelemetry when called, never when the package loads.
     expect(bundle).not.toMatch(/^import[^;]*from\s*"(@opentelemetry\/(sdk-|exporter-|resources)|@langfuse\/)/m);
     expect(bundle).toMatch(/await import\("@opentelemetry\/sdk-trace-node"\)|import\("@opentelemetry\/sdk-trace-node"\)/);
+    // The root entry never loads the optional Express peer.
+    expect(bundle).not.toMatch(/from "express"|require\("express"\)/);
+    expect(readFileSync(`${root}/dist/index.cjs`, "utf8")).not.toMatch(/require\("express"\)/);
+  });
+
+  it("exports the Express adapter as the ./express subpath, in ESM and CommonJS, with type declarations", async () => {
+    expect(pkg.exports["./express"]).toEqual({
+      import: { types: "./dist/express.d.ts", default: "./dist/express.js" },
+      require: { types: "./dist/express.d.cts", default: "./dist/express.cjs" },
+    });
+    const esm = (await import(pathToFileURL(`${root}/dist/express.js`).href)) as Record<string, unknown>;
+    const cjs = createRequire(import.meta.url)(`${root}/dist/express.cjs`) as Record<string, unknown>;
+    for (const api of [esm, cjs]) {
+      for (const name of ["telemetryRouter", "httpMetrics", "traceContext", "jsonErrorHandler", "clusterMetricsServer", "shareMetricsWithPrimary"]) expect(typeof api[name], name).toBe("function");
+    }
+    expect(Object.keys(esm).sort()).toEqual(Object.keys(cjs).sort());
+    expect(existsSync(`${root}/dist/express.d.ts`)).toBe(true);
+    expect(existsSync(`${root}/dist/express.d.cts`)).toBe(true);
+    // Resolved by name through the exports map, as an app would import it.
+    const byName = createRequire(`${root}/package.json`)("langgraph-telemetry/express") as Record<string, unknown>;
+    expect(typeof byName.telemetryRouter).toBe("function");
+  });
+
+  it("keeps express, prom-client and @opentelemetry/* out of the Express adapter's bundle", () => {
+    const esm = readFileSync(`${root}/dist/express.js`, "utf8");
+    const cjs = readFileSync(`${root}/dist/express.cjs`, "utf8");
+    expect(esm).toMatch(/^import express from "express";$/m);
+    expect(cjs).toMatch(/require\("express"\)/);
+    for (const bundle of [esm, cjs]) {
+      expect(bundle).toMatch(/["']prom-client["']/);
+      expect(bundle).toMatch(/["']@opentelemetry\/api["']/);
+      expect(bundle).toMatch(/["']@opentelemetry\/core["']/);
+      // Express's own code (its Router implementation) is not inlined.
+      expect(bundle).not.toMatch(/Router\.prototype|function Layer\(/);
+    }
   });
 });

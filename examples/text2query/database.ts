@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { SCHEMA_SQL, SEED_SQL } from "./sample-data.js";
@@ -31,6 +32,7 @@ async function ensureSchema(db: Database): Promise<void> {
 }
 
 async function pglite(dataDir: string | undefined): Promise<Database> {
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
   const query = async (sql: string, params?: unknown[]) => {
     // PGlite's exec runs several statements (schema, seed); query runs one with parameters.
@@ -66,7 +68,11 @@ async function pglite(dataDir: string | undefined): Promise<Database> {
 
 function postgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
-  const toResult = (r: pg.QueryResult) => ({ rows: r.rows as Record<string, unknown>[], columns: r.fields.map((f) => f.name) });
+  // A multi-statement text (schema, seed) answers with one result per statement: the last one counts.
+  const toResult = (r: pg.QueryResult | pg.QueryResult[]) => {
+    const last = Array.isArray(r) ? r[r.length - 1] : r;
+    return { rows: (last?.rows ?? []) as Record<string, unknown>[], columns: (last?.fields ?? []).map((f) => f.name) };
+  };
   return {
     kind: "postgres",
     query: async (sql, params) => toResult(await pool.query(sql, params)),

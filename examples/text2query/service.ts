@@ -49,6 +49,8 @@ export interface Text2QueryServiceOptions {
   otelTracer: Tracer;
   statementTimeoutMs?: number;
   maxRows?: number;
+  /** Called when generated SQL is refused (destructive, multi-statement). */
+  onSqlRefused?: (reason: string) => void;
 }
 
 const hashUser = (userId: string | undefined) => (userId ? createHash("sha256").update(userId).digest("hex").slice(0, 16) : null);
@@ -61,7 +63,7 @@ export class Text2QueryService {
   private readonly workflow: ReturnType<typeof buildText2QueryWorkflow>;
 
   constructor(private readonly options: Text2QueryServiceOptions) {
-    this.sql = new SqlRunner(options.db, { statementTimeoutMs: options.statementTimeoutMs ?? 5000, maxRows: options.maxRows ?? 1000 });
+    this.sql = new SqlRunner(options.db, { statementTimeoutMs: options.statementTimeoutMs ?? 5000, maxRows: options.maxRows ?? 1000, onRefused: options.onSqlRefused });
     this.runs = new RunStore(options.db);
     this.workflow = buildText2QueryWorkflow({ model: options.model, sql: this.sql });
   }

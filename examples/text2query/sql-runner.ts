@@ -20,13 +20,18 @@ export class SqlRunner {
 
   constructor(
     private readonly db: Database,
-    private readonly limits: { statementTimeoutMs: number; maxRows: number },
+    private readonly limits: { statementTimeoutMs: number; maxRows: number; onRefused?: (reason: string) => void },
   ) {}
+
+  private refuse(reason: string): void {
+    this.refused++;
+    this.limits.onRefused?.(reason);
+  }
 
   async validate(sql: string): Promise<Validation> {
     const refusal = refuseUnsafe(sql);
     if (refusal !== undefined) {
-      this.refused++;
+      this.refuse(refusal);
       return { valid: false, category: "forbidden_statement", error: refusal };
     }
     try {
@@ -40,7 +45,7 @@ export class SqlRunner {
   async execute(sql: string): Promise<Execution> {
     const refusal = refuseUnsafe(sql);
     if (refusal !== undefined) {
-      this.refused++;
+      this.refuse(refusal);
       throw new SqlRefusedError(refusal);
     }
     const limit = this.limits.maxRows;

@@ -1,0 +1,52 @@
+// The Text2Query example server: `npm start`. Embedded defaults: PGlite in .data/pglite, the demo model.
+// Environment: PORT (3000), HOST (127.0.0.1), DATABASE_URL (PostgreSQL instead of PGlite), DATA_DIR,
+// OPENAI_API_KEY (+ OPENAI_MODEL, OPENAI_BASE_URL for OpenAI-compatible servers), METRICS_TOKEN,
+// LANGFUSE_* and OTEL_EXPORTER_OTLP_* (trace export), LANGFUSE_SAMPLE_RATE.
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import pino from "pino";
+import { setupTelemetry, traceLogFields } from "langgraph-telemetry";
+import { openDatabase } from "./database.js";
+import { DemoChatModel } from "./demo-model.js";
+import { createText2QueryServer } from "./server.js";
+
+const log = pino({ mixin: traceLogFields, base: { service: "text2query" }, level: process.env.LOG_LEVEL ?? "info" });
+const env = (name: string) => (process.env[name]?.trim() ? process.env[name]!.trim() : undefined);
+
+const telemetry = await setupTelemetry({ serviceName: env("OTEL_SERVICE_NAME") ?? "text2query", log: (message) => log.info(message) });
+
+async function chooseModel(): Promise<BaseChatModel> {
+  if (env("OPENAI_API_KEY") === undefined) return new DemoChatModel();
+  const { ChatOpenAI } = await import("@langchain/openai");
+  const baseURL = env("OPENAI_BASE_URL");
+  return new ChatOpenAI({ model: env("OPENAI_MODEL") ?? "gpt-4o-mini", temperature: 0, ...(baseURL ? { configuration: { baseURL } } : {}) });
+}
+
+const databaseUrl = env("DATABASE_URL");
+const db = await openDatabase(databaseUrl ? { url: databaseUrl } : { dataDir: env("DATA_DIR") ?? ".data/pglite" });
+const model = await chooseModel();
+const app = createText2QueryServer({ db, model, log, ...(env("METRICS_TOKEN") ? { metricsToken: env("METRICS_TOKEN")! } : {}) });
+const port = Number(env("PORT") ?? 3000);
+const { server, url } = await app.listen(port, env("HOST") ?? "127.0.0.1");
+
+log.info({ database: db.kind, model: model instanceof DemoChatModel ? "demo" : "openai" }, "text2query ready");
+console.log(`
+Text2Query is running (${db.kind}, ${model instanceof DemoChatModel ? "demo model" : "OpenAI model"}):
+  ask:      curl -s -X POST ${url}/api/query -H 'content-type: application/json' -d '{"question":"Top 5 customers by revenue"}'
+  runs:     ${url}/api/runs?outcome=failed
+  metrics:  ${url}/metrics
+  health:   ${url}/healthz   ready: ${url}/readyz
+  traffic:  npm run traffic -- --count 200 --url ${url}
+`);
+
+let stopping = false;
+async function stop(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, "shutting down");
+  await new Promise((resolve) => server.close(resolve));
+  await telemetry.shutdown();
+  await db.close();
+  process.exit(0);
+}
+process.on("SIGINT", () => void stop("SIGINT"));
+process.on("SIGTERM", () => void stop("SIGTERM"));

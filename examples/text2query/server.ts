@@ -1,0 +1,173 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { trace, type TracerProvider } from "@opentelemetry/api";
+import express, { type NextFunction, type Request, type Response } from "express";
+import pino, { type Logger } from "pino";
+import { Counter, Registry, type OpenMetricsContentType } from "prom-client";
+import { traceLogFields, WorkflowMetrics, WorkflowTracer } from "langgraph-telemetry";
+import { httpMetrics, jsonErrorHandler, telemetryRouter, traceContext } from "langgraph-telemetry/express";
+import type { Database } from "./database.js";
+import { Text2QueryService } from "./service.js";
+
+export interface Text2QueryServerOptions {
+  db: Database;
+  model: BaseChatModel;
+  /** @default the global tracer provider */
+  tracerProvider?: TracerProvider;
+  /** @default a new OpenMetrics registry (exemplars reach Prometheus) */
+  registry?: Registry<OpenMetricsContentType>;
+  /** @default pino to stdout with trace ids on every line */
+  log?: Logger;
+  /** Bearer token required on /metrics. */
+  metricsToken?: string;
+  statementTimeoutMs?: number;
+  maxRows?: number;
+}
+
+export interface Text2QueryServer {
+  app: express.Express;
+  service: Text2QueryService;
+  registry: Registry<OpenMetricsContentType>;
+  metrics: WorkflowMetrics;
+  tracer: WorkflowTracer;
+  listen(port: number, host?: string): Promise<{ server: Server; url: string }>;
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const OUTCOMES = new Set(["success", "failed", "error"]);
+
+class BadRequest extends Error {
+  readonly status = 400;
+  readonly expose = true;
+}
+
+function optionalString(body: Record<string, unknown>, key: string, max: number): string | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string" || value.length > max) throw new BadRequest(`"${key}" must be a string of at most ${max} characters`);
+  return value;
+}
+
+function parseQuestion(body: unknown): { question: string; userId?: string; sessionId?: string } {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) throw new BadRequest('body must be a JSON object: {"question": "…", "userId"?: "…", "sessionId"?: "…"}');
+  const record = body as Record<string, unknown>;
+  const question = record.question;
+  if (typeof question !== "string" || question.trim() === "") throw new BadRequest('"question" is required: a non-empty string');
+  if (question.length > 2000) throw new BadRequest('"question" must be at most 2000 characters');
+  const userId = optionalString(record, "userId", 200);
+  const sessionId = optionalString(record, "sessionId", 200);
+  return { question: question.trim(), ...(userId !== undefined ? { userId } : {}), ...(sessionId !== undefined ? { sessionId } : {}) };
+}
+
+function traceIdParam(req: Request): string {
+  const id = String(req.params.traceId ?? "").toLowerCase();
+  if (!TRACE_ID.test(id)) throw new BadRequest("traceId must be 32 hexadecimal characters (the traceId a query returned)");
+  return id;
+}
+
+/** Express 5 forwards rejected promises to the error handler; this keeps the handlers typed and short. */
+const route = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => handler(req, res).catch(next);
+
+/**
+ * The Text2Query HTTP service: `POST /api/query`, query replay under `/api/runs`, and the telemetry of the
+ * Express adapter (`/metrics`, `/healthz`, `/readyz` with a database ping, HTTP metrics, trace context).
+ */
+export function createText2QueryServer(options: Text2QueryServerOptions): Text2QueryServer {
+  const registry = options.registry ?? new Registry<OpenMetricsContentType>();
+  if (options.registry === undefined) registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  const log = options.log ?? pino({ mixin: traceLogFields, base: { service: "text2query" } });
+  const metrics = new WorkflowMetrics({ registry, prefix: "text2query_" });
+  const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
+  const tracer = new WorkflowTracer({ tracerProvider, metrics });
+  const refused = new Counter({ name: "text2query_sql_refused_total", help: "Generated SQL refused before reaching the database (destructive or multi-statement).", registers: [registry] });
+  const service = new Text2QueryService({
+    db: options.db,
+    model: options.model,
+    tracer,
+    metrics,
+    log,
+    otelTracer: tracerProvider.getTracer("text2query"),
+    ...(options.statementTimeoutMs !== undefined ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
+    ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
+    onSqlRefused: (reason) => {
+      refused.inc();
+      log.warn({ reason }, "generated SQL refused");
+    },
+  });
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(traceContext({ tracerProvider }));
+  app.use(httpMetrics({ registry }));
+  app.use(
+    telemetryRouter({
+      registry,
+      checks: { database: async () => void (await options.db.query("SELECT 1")) },
+      ...(options.metricsToken !== undefined ? { bearerToken: options.metricsToken } : {}),
+    }),
+  );
+  app.use(express.json({ limit: "16kb" }));
+  app.use((req, res, next) => {
+    const started = performance.now();
+    res.on("finish", () => {
+      if (req.path.startsWith("/api/")) log.info({ method: req.method, path: req.path, status: res.statusCode, duration_ms: Math.round(performance.now() - started) }, "request");
+    });
+    next();
+  });
+
+  app.post(
+    "/api/query",
+    route(async (req, res) => {
+      res.json(await service.ask(parseQuestion(req.body)));
+    }),
+  );
+  app.get(
+    "/api/runs",
+    route(async (req, res) => {
+      const outcome = req.query.outcome;
+      if (outcome !== undefined && (typeof outcome !== "string" || !OUTCOMES.has(outcome))) throw new BadRequest('"outcome" must be one of success, failed, error');
+      const limitText = req.query.limit ?? "50";
+      const limit = typeof limitText === "string" ? Number(limitText) : Number.NaN;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new BadRequest('"limit" must be an integer from 1 to 500');
+      res.json({ runs: await service.runs.list({ limit, ...(outcome !== undefined ? { outcome } : {}) }) });
+    }),
+  );
+  app.get(
+    "/api/runs/:traceId",
+    route(async (req, res) => {
+      const run = await service.runs.get(traceIdParam(req));
+      if (run === undefined) res.status(404).json({ error: "no run with this traceId" });
+      else res.json(run);
+    }),
+  );
+  app.post(
+    "/api/runs/:traceId/replay",
+    route(async (req, res) => {
+      const report = await service.replay(traceIdParam(req));
+      if (report === undefined) res.status(404).json({ error: "no run with this traceId" });
+      else res.json(report);
+    }),
+  );
+  app.use((_req, res) => {
+    res.status(404).json({ error: "not found" });
+  });
+  app.use(jsonErrorHandler());
+
+  return {
+    app,
+    service,
+    registry,
+    metrics,
+    tracer,
+    listen(port, host = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        const server = app.listen(port, host, (error?: Error) => {
+          if (error) return reject(error);
+          const address = server.address() as AddressInfo;
+          resolve({ server, url: `http://${host}:${address.port}` });
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,19 @@
+export { telemetryRouter } from "./router.js";
+export { httpMetrics } from "./http-metrics.js";
+export { traceContext } from "./trace-context.js";
+export { jsonErrorHandler } from "./errors.js";
+export { clusterMetricsServer, shareMetricsWithPrimary } from "./cluster.js";
+export { HTTP_METRIC_NAMES, Http, TRACE_HEADERS, UNMATCHED_ROUTE } from "./attributes.js";
+export type {
+  ClusterMetricsServer,
+  ClusterMetricsServerOptions,
+  HttpMetricsOptions,
+  JsonErrorHandlerOptions,
+  PathPattern,
+  ReadinessCheck,
+  ReadinessCheckOptions,
+  ReadinessCheckResult,
+  ReadinessReport,
+  TelemetryRouterOptions,
+  TraceContextOptions,
+} from "./types.js";
