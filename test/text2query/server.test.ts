@@ -14,6 +14,7 @@ describe("example Text2Query server over real HTTP (PGlite)", () => {
   let server: Server;
   let url: string;
   let otel: ReturnType<typeof setupOtel>;
+  let t2q: ReturnType<typeof createText2QueryServer>;
   const lines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
@@ -25,8 +26,8 @@ describe("example Text2Query server over real HTTP (PGlite)", () => {
         done();
       },
     });
-    const app = createText2QueryServer({ db, model: new DemoChatModel(), tracerProvider: otel.provider, log: pino({ mixin: traceLogFields }, sink) });
-    ({ server, url } = await app.listen(0));
+    t2q = createText2QueryServer({ db, model: new DemoChatModel(), tracerProvider: otel.provider, log: pino({ mixin: traceLogFields }, sink) });
+    ({ server, url } = await t2q.listen(0));
   }, 60_000);
   afterAll(async () => {
     await new Promise((r) => server.close(r));
@@ -120,6 +121,12 @@ describe("example Text2Query server over real HTTP (PGlite)", () => {
     const mine = lines.filter((l) => l.trace_id === body.traceId);
     expect(mine.map((l) => l.msg)).toEqual(["question received", "question answered", "request"]);
     expect(lines.filter((l) => l.trace_id !== body.traceId)).toEqual([]);
+  });
+
+  it("refuses destructive SQL before the database sees it, and counts it", async () => {
+    for (const sql of ["DELETE FROM orders", "SELECT 1; DROP TABLE customers"]) await expect(t2q.service.sql.execute(sql)).rejects.toThrow(/allowed/);
+    expect((await scrape()).value("text2query_sql_refused_total")).toBe(2);
+    expect((await db.query("SELECT count(*)::int AS n FROM customers")).rows[0]!.n).toBe(600);
   });
 
   it("is ready when the database answers, and serves probes", async () => {
