@@ -26,3 +26,5 @@ export type { ExportStats, Telemetry } from "./export/setup-telemetry.js";
 export type { LangfuseExportOptions, OtlpExportOptions, TelemetryOptions } from "./export/options.js";
 export { traceLogFields } from "./logging/trace-fields.js";
 export type { TraceLogFields } from "./logging/trace-fields.js";
+export { RecentTraces } from "./console/recent-traces.js";
+export type { RecentTracesOptions, SpanRecord, TraceSummary } from "./console/recent-traces.js";

@@ -1,0 +1,221 @@
+import type { Context } from "@opentelemetry/api";
+import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { GenAI, GenAIOperation, Workflow } from "../attributes.js";
+
+export interface RecentTracesOptions {
+  /** Traces kept; the oldest are evicted first. @default 500 */
+  maxTraces?: number;
+  /** Approximate memory budget of everything kept, in bytes (UTF-16 strings counted at 2 bytes a character). @default 33554432 (32 MiB) */
+  maxBytes?: number;
+  /** Longest attribute string kept, in characters; longer ones are cut and marked. @default 8192 */
+  maxValueLength?: number;
+}
+
+/** One span as the console shows it. */
+export interface SpanRecord {
+  spanId: string;
+  parentSpanId: string | undefined;
+  name: string;
+  kind: number;
+  /** Epoch milliseconds. */
+  startTime: number;
+  durationMs: number;
+  status: { code: number; message?: string };
+  attributes: Record<string, string | number | boolean | Array<string | number | boolean | null | undefined>>;
+}
+
+/** A trace's line in the runs list, from its workflow span. */
+export interface TraceSummary {
+  traceId: string;
+  name: string;
+  startTime: number;
+  durationMs: number;
+  /** True once the workflow (or root) span has ended. */
+  complete: boolean;
+  outcome: string | undefined;
+  intent: string | undefined;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  spanCount: number;
+}
+
+interface TraceEntry {
+  summary: TraceSummary;
+  spans: SpanRecord[];
+  bytes: number;
+}
+
+const TRUNCATED = "…[truncated]";
+const SPAN_OVERHEAD_BYTES = 200;
+const MAX_PENDING = 50_000;
+
+function positiveInt(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) throw new TypeError(`RecentTraces: invalid option ${option}: ${JSON.stringify(value)}. Expected a positive integer.`);
+  return value;
+}
+
+const hrToMs = (t: [number, number]) => t[0] * 1000 + t[1] / 1e6;
+
+/**
+ * A span processor that keeps the last `maxTraces` traces in memory, within `maxBytes`, for the telemetry
+ * console. `onEnd` only pushes the span onto a pending list; copying, truncating and evicting happen in one
+ * batch per event-loop turn (setImmediate), off the workflow's path.
+ */
+export class RecentTraces implements SpanProcessor {
+  readonly maxTraces: number;
+  readonly maxBytes: number;
+  readonly maxValueLength: number;
+  private readonly traces = new Map<string, TraceEntry>();
+  private pending: ReadableSpan[] = [];
+  private scheduled = false;
+  private bytes = 0;
+  /** Traces evicted to stay within the bounds, and spans dropped because the pending list was full. */
+  evicted = 0;
+  dropped = 0;
+
+  constructor(options: RecentTracesOptions = {}) {
+    if (options === null || typeof options !== "object") throw new TypeError(`RecentTraces: invalid options: ${JSON.stringify(options)}. Expected an options object.`);
+    for (const key of Object.keys(options)) if (!["maxTraces", "maxBytes", "maxValueLength"].includes(key)) throw new TypeError(`RecentTraces: invalid option ${key}. Expected one of maxTraces, maxBytes, maxValueLength.`);
+    this.maxTraces = positiveInt("maxTraces", options.maxTraces, 500);
+    this.maxBytes = positiveInt("maxBytes", options.maxBytes, 32 * 1024 * 1024);
+    this.maxValueLength = positiveInt("maxValueLength", options.maxValueLength, 8192);
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if (this.pending.length >= MAX_PENDING) {
+      this.dropped++;
+      return;
+    }
+    this.pending.push(span);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.drain());
+    }
+  }
+
+  async forceFlush(): Promise<void> {
+    this.drain();
+  }
+
+  async shutdown(): Promise<void> {
+    this.drain();
+  }
+
+  /** Summaries, newest first; `outcome` filters (e.g. "failed"). */
+  list(filter: { outcome?: string; limit?: number } = {}): TraceSummary[] {
+    this.drain();
+    const out: TraceSummary[] = [];
+    const entries = [...this.traces.values()];
+    for (let i = entries.length - 1; i >= 0 && out.length < (filter.limit ?? Infinity); i--) {
+      const s = entries[i]!.summary;
+      if (filter.outcome === undefined || s.outcome === filter.outcome) out.push(s);
+    }
+    return out;
+  }
+
+  /** One trace's summary and spans (ordered by start time), or undefined when not (or no longer) kept. */
+  get(traceId: string): { summary: TraceSummary; spans: SpanRecord[] } | undefined {
+    this.drain();
+    const entry = this.traces.get(traceId);
+    if (entry === undefined) return undefined;
+    return { summary: entry.summary, spans: [...entry.spans].sort((a, b) => a.startTime - b.startTime) };
+  }
+
+  stats(): { traces: number; bytes: number; evicted: number; dropped: number } {
+    this.drain();
+    return { traces: this.traces.size, bytes: this.bytes, evicted: this.evicted, dropped: this.dropped };
+  }
+
+  private drain(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    for (const span of batch) {
+      try {
+        this.add(span);
+      } catch {
+        this.dropped++;
+      }
+    }
+    this.evict();
+  }
+
+  private add(span: ReadableSpan): void {
+    const { traceId, spanId } = span.spanContext();
+    let entry = this.traces.get(traceId);
+    if (entry === undefined) {
+      entry = {
+        summary: { traceId, name: span.name, startTime: hrToMs(span.startTime), durationMs: 0, complete: false, outcome: undefined, intent: undefined, inputTokens: 0, outputTokens: 0, costUsd: 0, spanCount: 0 },
+        spans: [],
+        bytes: 0,
+      };
+      this.traces.set(traceId, entry);
+    } else {
+      // Most recently active last, so eviction takes the traces idle longest, not a long run still going.
+      this.traces.delete(traceId);
+      this.traces.set(traceId, entry);
+    }
+    let bytes = SPAN_OVERHEAD_BYTES + span.name.length * 2;
+    const attributes: SpanRecord["attributes"] = {};
+    for (const key in span.attributes) {
+      let value = span.attributes[key];
+      if (value === undefined) continue;
+      if (typeof value === "string") {
+        if (value.length > this.maxValueLength) value = value.slice(0, this.maxValueLength) + TRUNCATED;
+        bytes += value.length * 2;
+      } else if (Array.isArray(value)) {
+        bytes += 16 * value.length;
+      } else bytes += 16;
+      bytes += key.length * 2;
+      attributes[key] = value as SpanRecord["attributes"][string];
+    }
+    const record: SpanRecord = {
+      spanId,
+      parentSpanId: span.parentSpanContext?.spanId,
+      name: span.name,
+      kind: span.kind,
+      startTime: hrToMs(span.startTime),
+      durationMs: hrToMs(span.duration),
+      status: span.status.message ? { code: span.status.code, message: span.status.message.slice(0, this.maxValueLength) } : { code: span.status.code },
+      attributes,
+    };
+    entry.spans.push(record);
+    entry.bytes += bytes;
+    this.bytes += bytes;
+    this.summarise(entry.summary, record, span);
+  }
+
+  private summarise(summary: TraceSummary, record: SpanRecord, span: ReadableSpan): void {
+    summary.spanCount++;
+    const a = record.attributes;
+    if (a[GenAI.USAGE_INPUT_TOKENS] !== undefined) summary.inputTokens += Number(a[GenAI.USAGE_INPUT_TOKENS]) || 0;
+    if (a[GenAI.USAGE_OUTPUT_TOKENS] !== undefined) summary.outputTokens += Number(a[GenAI.USAGE_OUTPUT_TOKENS]) || 0;
+    const isWorkflow = a[GenAI.OPERATION_NAME] === GenAIOperation.INVOKE_WORKFLOW;
+    const isRoot = span.parentSpanContext === undefined || span.parentSpanContext.isRemote === true;
+    if (isWorkflow || (isRoot && summary.outcome === undefined)) {
+      summary.name = String(a[Workflow.NAME] ?? record.name);
+      summary.startTime = record.startTime;
+      summary.durationMs = record.durationMs;
+      if (typeof a[Workflow.OUTCOME] === "string") summary.outcome = a[Workflow.OUTCOME] as string;
+      if (typeof a[Workflow.INTENT] === "string") summary.intent = a[Workflow.INTENT] as string;
+      if (typeof a[Workflow.COST_USD] === "number") summary.costUsd = a[Workflow.COST_USD] as number;
+    }
+    if (isRoot) summary.complete = true;
+  }
+
+  private evict(): void {
+    for (const [traceId, entry] of this.traces) {
+      if (this.traces.size <= this.maxTraces && this.bytes <= this.maxBytes) break;
+      // The newest trace stays even alone over the byte budget: its values are already cut to maxValueLength.
+      if (this.traces.size === 1) break;
+      this.traces.delete(traceId);
+      this.bytes -= entry.bytes;
+      this.evicted++;
+    }
+  }
+}
