@@ -36,7 +36,10 @@ describe("the published package", () => {
   });
 
   it("keeps @langchain/core, @opentelemetry/api and prom-client out of the bundle (peers: one copy in the app)", () => {
-    const bundle = readFileSync(`${root}/dist/index.js`, "utf8");
+    // The ESM entry and the chunks it imports (tsup splits code shared with the express entry).
+    const entry = readFileSync(`${root}/dist/index.js`, "utf8");
+    const chunks = [...entry.matchAll(/from "\.\/(chunk-[\w-]+\.js)"/g)].map((m) => readFileSync(`${root}/dist/${m[1]}`, "utf8"));
+    const bundle = [entry, ...chunks].join("\n");
     expect(bundle).toMatch(/from "prom-client"/);
     expect(bundle).toMatch(/from "@langchain\/core\/callbacks\/base"/);
     expect(bundle).toMatch(/from "@opentelemetry\/api"/);

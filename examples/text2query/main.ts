@@ -4,7 +4,7 @@
 // LANGFUSE_* and OTEL_EXPORTER_OTLP_* (trace export), LANGFUSE_SAMPLE_RATE.
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import pino from "pino";
-import { setupTelemetry, traceLogFields } from "langgraph-telemetry";
+import { RecentTraces, setupTelemetry, traceLogFields } from "langgraph-telemetry";
 import { openDatabase } from "./database.js";
 import { DemoChatModel } from "./demo-model.js";
 import { createText2QueryServer } from "./server.js";
@@ -12,7 +12,9 @@ import { createText2QueryServer } from "./server.js";
 const log = pino({ mixin: traceLogFields, base: { service: "text2query" }, level: process.env.LOG_LEVEL ?? "info" });
 const env = (name: string) => (process.env[name]?.trim() ? process.env[name]!.trim() : undefined);
 
-const telemetry = await setupTelemetry({ serviceName: env("OTEL_SERVICE_NAME") ?? "text2query", log: (message) => log.info(message) });
+// The console (CONSOLE=0 turns it off) keeps the last runs in memory, from the same spans that are exported.
+const recent = env("CONSOLE") === "0" ? undefined : new RecentTraces({ maxTraces: 500 });
+const telemetry = await setupTelemetry({ serviceName: env("OTEL_SERVICE_NAME") ?? "text2query", log: (message) => log.info(message), ...(recent ? { spanProcessors: [recent] } : {}) });
 
 async function chooseModel(): Promise<BaseChatModel> {
   if (env("OPENAI_API_KEY") === undefined) return new DemoChatModel();
@@ -24,7 +26,15 @@ async function chooseModel(): Promise<BaseChatModel> {
 const databaseUrl = env("DATABASE_URL");
 const db = await openDatabase(databaseUrl ? { url: databaseUrl } : { dataDir: env("DATA_DIR") ?? ".data/pglite" });
 const model = await chooseModel();
-const app = createText2QueryServer({ db, model, log, ...(env("METRICS_TOKEN") ? { metricsToken: env("METRICS_TOKEN")! } : {}) });
+const langfuseUrl = env("LANGFUSE_PUBLIC_KEY") ? (env("LANGFUSE_BASE_URL") ?? env("LANGFUSE_HOST") ?? "https://cloud.langfuse.com") : undefined;
+const app = createText2QueryServer({
+  db,
+  model,
+  log,
+  captureContent: env("CAPTURE_CONTENT") !== "0",
+  ...(env("METRICS_TOKEN") ? { metricsToken: env("METRICS_TOKEN")! } : {}),
+  ...(recent ? { console: { recent, ...(langfuseUrl ? { langfuseUrl } : {}) } } : {}),
+});
 const port = Number(env("PORT") ?? 3000);
 const { server, url } = await app.listen(port, env("HOST") ?? "127.0.0.1");
 
@@ -33,6 +43,7 @@ console.log(`
 Text2Query is running (${db.kind}, ${model instanceof DemoChatModel ? "demo model" : "OpenAI model"}):
   ask:      curl -s -X POST ${url}/api/query -H 'content-type: application/json' -d '{"question":"Top 5 customers by revenue"}'
   runs:     ${url}/api/runs?outcome=failed
+  console:  ${recent ? `${url}/telemetry` : "off (CONSOLE=0)"}
   metrics:  ${url}/metrics
   health:   ${url}/healthz   ready: ${url}/readyz
   traffic:  npm run traffic -- --count 200 --url ${url}

@@ -5,8 +5,8 @@ import { trace, type TracerProvider } from "@opentelemetry/api";
 import express, { type NextFunction, type Request, type Response } from "express";
 import pino, { type Logger } from "pino";
 import { Counter, Registry, type OpenMetricsContentType } from "prom-client";
-import { traceLogFields, WorkflowMetrics, WorkflowTracer } from "langgraph-telemetry";
-import { httpMetrics, jsonErrorHandler, telemetryRouter, traceContext } from "langgraph-telemetry/express";
+import { traceLogFields, WorkflowMetrics, WorkflowTracer, type RecentTraces } from "langgraph-telemetry";
+import { httpMetrics, jsonErrorHandler, telemetryConsole, telemetryRouter, traceContext } from "langgraph-telemetry/express";
 import type { Database } from "./database.js";
 import { Text2QueryService } from "./service.js";
 
@@ -19,8 +19,12 @@ export interface Text2QueryServerOptions {
   registry?: Registry<OpenMetricsContentType>;
   /** @default pino to stdout with trace ids on every line */
   log?: Logger;
-  /** Bearer token required on /metrics. */
+  /** Capture prompts, completions and the question on spans (demo data: on by default here). @default true */
+  captureContent?: boolean;
+  /** Bearer token required on /metrics (and on the console). */
   metricsToken?: string;
+  /** Serve the telemetry console at /telemetry from this buffer (a span processor of the tracer provider). */
+  console?: { recent: RecentTraces; langfuseUrl?: string; sampleIntervalMs?: number };
   statementTimeoutMs?: number;
   maxRows?: number;
 }
@@ -79,7 +83,7 @@ export function createText2QueryServer(options: Text2QueryServerOptions): Text2Q
   const log = options.log ?? pino({ mixin: traceLogFields, base: { service: "text2query" } });
   const metrics = new WorkflowMetrics({ registry, prefix: "text2query_" });
   const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
-  const tracer = new WorkflowTracer({ tracerProvider, metrics });
+  const tracer = new WorkflowTracer({ tracerProvider, metrics, captureContent: options.captureContent ?? true });
   const refused = new Counter({ name: "text2query_sql_refused_total", help: "Generated SQL refused before reaching the database (destructive or multi-statement).", registers: [registry] });
   const service = new Text2QueryService({
     db: options.db,
@@ -107,6 +111,17 @@ export function createText2QueryServer(options: Text2QueryServerOptions): Text2Q
       ...(options.metricsToken !== undefined ? { bearerToken: options.metricsToken } : {}),
     }),
   );
+  if (options.console !== undefined) {
+    app.use(
+      telemetryConsole({
+        recent: options.console.recent,
+        metrics,
+        ...(options.console.langfuseUrl !== undefined ? { langfuseUrl: options.console.langfuseUrl } : {}),
+        ...(options.console.sampleIntervalMs !== undefined ? { sampleIntervalMs: options.console.sampleIntervalMs } : {}),
+        ...(options.metricsToken !== undefined ? { bearerToken: options.metricsToken } : {}),
+      }),
+    );
+  }
   app.use(express.json({ limit: "16kb" }));
   app.use((req, res, next) => {
     const started = performance.now();

@@ -1,6 +1,6 @@
 import type { Context } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { GenAI, GenAIOperation, Workflow } from "../attributes.js";
+import { GenAI, GenAIOperation, Langfuse, Workflow } from "../attributes.js";
 
 export interface RecentTracesOptions {
   /** Traces kept; the oldest are evicted first. @default 500 */
@@ -9,6 +9,8 @@ export interface RecentTracesOptions {
   maxBytes?: number;
   /** Longest attribute string kept, in characters; longer ones are cut and marked. @default 8192 */
   maxValueLength?: number;
+  /** Keep only traces with a workflow run (not, say, a health probe's HTTP span). @default true */
+  workflowsOnly?: boolean;
 }
 
 /** One span as the console shows it. */
@@ -28,10 +30,14 @@ export interface SpanRecord {
 export interface TraceSummary {
   traceId: string;
   name: string;
+  /** The run's input (its `question`, `input` or `query` field, when content capture is on). */
+  question: string | undefined;
   startTime: number;
   durationMs: number;
-  /** True once the workflow (or root) span has ended. */
+  /** True once the root span has ended. */
   complete: boolean;
+  /** True when the trace has a workflow span (WorkflowTracer's root). */
+  workflow: boolean;
   outcome: string | undefined;
   intent: string | undefined;
   inputTokens: number;
@@ -56,6 +62,22 @@ function positiveInt(option: string, value: unknown, fallback: number): number {
   return value;
 }
 
+/** The question of a captured workflow input: a `question`/`input`/`query` field, else the text itself. */
+function questionOf(input: string): string {
+  try {
+    const parsed = JSON.parse(input) as unknown;
+    if (parsed !== null && typeof parsed === "object") {
+      for (const key of ["question", "input", "query"]) {
+        const value = (parsed as Record<string, unknown>)[key];
+        if (typeof value === "string") return value.slice(0, 500);
+      }
+    }
+  } catch {
+    // not JSON: the text is the input
+  }
+  return input.slice(0, 500);
+}
+
 const hrToMs = (t: [number, number]) => t[0] * 1000 + t[1] / 1e6;
 
 /**
@@ -67,6 +89,7 @@ export class RecentTraces implements SpanProcessor {
   readonly maxTraces: number;
   readonly maxBytes: number;
   readonly maxValueLength: number;
+  readonly workflowsOnly: boolean;
   private readonly traces = new Map<string, TraceEntry>();
   private pending: ReadableSpan[] = [];
   private scheduled = false;
@@ -77,10 +100,12 @@ export class RecentTraces implements SpanProcessor {
 
   constructor(options: RecentTracesOptions = {}) {
     if (options === null || typeof options !== "object") throw new TypeError(`RecentTraces: invalid options: ${JSON.stringify(options)}. Expected an options object.`);
-    for (const key of Object.keys(options)) if (!["maxTraces", "maxBytes", "maxValueLength"].includes(key)) throw new TypeError(`RecentTraces: invalid option ${key}. Expected one of maxTraces, maxBytes, maxValueLength.`);
+    for (const key of Object.keys(options)) if (!["maxTraces", "maxBytes", "maxValueLength", "workflowsOnly"].includes(key)) throw new TypeError(`RecentTraces: invalid option ${key}. Expected one of maxTraces, maxBytes, maxValueLength, workflowsOnly.`);
     this.maxTraces = positiveInt("maxTraces", options.maxTraces, 500);
     this.maxBytes = positiveInt("maxBytes", options.maxBytes, 32 * 1024 * 1024);
     this.maxValueLength = positiveInt("maxValueLength", options.maxValueLength, 8192);
+    if (options.workflowsOnly !== undefined && typeof options.workflowsOnly !== "boolean") throw new TypeError(`RecentTraces: invalid option workflowsOnly: ${JSON.stringify(options.workflowsOnly)}. Expected true or false.`);
+    this.workflowsOnly = options.workflowsOnly ?? true;
   }
 
   onStart(_span: Span, _parentContext: Context): void {}
@@ -150,7 +175,7 @@ export class RecentTraces implements SpanProcessor {
     let entry = this.traces.get(traceId);
     if (entry === undefined) {
       entry = {
-        summary: { traceId, name: span.name, startTime: hrToMs(span.startTime), durationMs: 0, complete: false, outcome: undefined, intent: undefined, inputTokens: 0, outputTokens: 0, costUsd: 0, spanCount: 0 },
+        summary: { traceId, name: span.name, question: undefined, startTime: hrToMs(span.startTime), durationMs: 0, complete: false, workflow: false, outcome: undefined, intent: undefined, inputTokens: 0, outputTokens: 0, costUsd: 0, spanCount: 0 },
         spans: [],
         bytes: 0,
       };
@@ -187,25 +212,36 @@ export class RecentTraces implements SpanProcessor {
     entry.spans.push(record);
     entry.bytes += bytes;
     this.bytes += bytes;
-    this.summarise(entry.summary, record, span);
+    const root = this.summarise(entry.summary, record, span);
+    // A trace that ended without a workflow run (a probe, a console request) is not a run: let it go.
+    if (root && this.workflowsOnly && !entry.summary.workflow) {
+      this.traces.delete(traceId);
+      this.bytes -= entry.bytes;
+    }
   }
 
-  private summarise(summary: TraceSummary, record: SpanRecord, span: ReadableSpan): void {
+  /** Updates the summary with one span; true when it was the trace's root. */
+  private summarise(summary: TraceSummary, record: SpanRecord, span: ReadableSpan): boolean {
     summary.spanCount++;
     const a = record.attributes;
     if (a[GenAI.USAGE_INPUT_TOKENS] !== undefined) summary.inputTokens += Number(a[GenAI.USAGE_INPUT_TOKENS]) || 0;
     if (a[GenAI.USAGE_OUTPUT_TOKENS] !== undefined) summary.outputTokens += Number(a[GenAI.USAGE_OUTPUT_TOKENS]) || 0;
-    const isWorkflow = a[GenAI.OPERATION_NAME] === GenAIOperation.INVOKE_WORKFLOW;
+    const isWorkflow = a[GenAI.OPERATION_NAME] === GenAIOperation.INVOKE_WORKFLOW && !summary.workflow;
     const isRoot = span.parentSpanContext === undefined || span.parentSpanContext.isRemote === true;
-    if (isWorkflow || (isRoot && summary.outcome === undefined)) {
+    // The first workflow span describes the run; a root span only when there is none (yet).
+    if (isWorkflow || (isRoot && !summary.workflow)) {
       summary.name = String(a[Workflow.NAME] ?? record.name);
       summary.startTime = record.startTime;
       summary.durationMs = record.durationMs;
       if (typeof a[Workflow.OUTCOME] === "string") summary.outcome = a[Workflow.OUTCOME] as string;
       if (typeof a[Workflow.INTENT] === "string") summary.intent = a[Workflow.INTENT] as string;
       if (typeof a[Workflow.COST_USD] === "number") summary.costUsd = a[Workflow.COST_USD] as number;
+      const input = a[Langfuse.TRACE_INPUT] ?? a[Langfuse.OBSERVATION_INPUT];
+      if (typeof input === "string") summary.question = questionOf(input);
     }
+    if (isWorkflow) summary.workflow = true;
     if (isRoot) summary.complete = true;
+    return isRoot;
   }
 
   private evict(): void {

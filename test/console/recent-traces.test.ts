@@ -79,6 +79,6 @@ describe("RecentTraces (the console's buffer)", () => {
   it("rejects bad options with a message that says what to fix", () => {
     expect(() => new RecentTraces({ maxTraces: 0 })).toThrow("RecentTraces: invalid option maxTraces: 0. Expected a positive integer.");
     expect(() => new RecentTraces({ maxBytes: 1.5 })).toThrow("RecentTraces: invalid option maxBytes: 1.5. Expected a positive integer.");
-    expect(() => new RecentTraces({ size: 3 } as never)).toThrow("RecentTraces: invalid option size. Expected one of maxTraces, maxBytes, maxValueLength.");
+    expect(() => new RecentTraces({ size: 3 } as never)).toThrow("RecentTraces: invalid option size. Expected one of maxTraces, maxBytes, maxValueLength, workflowsOnly.");
   });
 });

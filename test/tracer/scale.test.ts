@@ -75,7 +75,7 @@ describe("concurrency and memory", () => {
     }
     expect(spans).toBe(10_000 * 4);
     expect(tracer.stats()).toEqual({ internalErrors: 0, activeRuns: 0, reapedRuns: 0, droppedRuns: 0 });
-  });
+  }, 240_000); // ~40 s alone; far more with the other suites on two cores
 
   it("reaps runs that never end after runTtlMs, ending their spans as ERROR", async () => {
     const tracer = new WorkflowTracer({ tracerProvider: otel.provider, runTtlMs: 30 });

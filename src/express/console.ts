@@ -1,0 +1,111 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import { MetricsHistory } from "../console/metrics-history.js";
+import { consolePage } from "../console/page.js";
+import type { RecentTraces } from "../console/recent-traces.js";
+import type { WorkflowMetrics } from "../metrics/workflow-metrics.js";
+
+export interface TelemetryConsoleOptions {
+  /** The span processor that keeps recent traces (add it to your tracer provider). */
+  recent: RecentTraces;
+  /** Charts read this WorkflowMetrics' registry; without it the metrics view is empty. */
+  metrics?: WorkflowMetrics;
+  /** Where the console is served. @default "/telemetry" */
+  path?: string;
+  /** Require this token: `Authorization: Bearer <token>`, or open `<path>?token=<token>` once in a browser (sets a cookie). */
+  bearerToken?: string;
+  /** Langfuse base URL, for "open in Langfuse" links. */
+  langfuseUrl?: string;
+  /** Metrics sampling interval. @default 10000 */
+  sampleIntervalMs?: number;
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const OUTCOMES = new Set(["success", "failed", "error", "interrupted"]);
+const COOKIE = "lgt_console";
+const KNOWN = ["recent", "metrics", "path", "bearerToken", "langfuseUrl", "sampleIntervalMs"];
+
+function fail(option: string, value: unknown, expected: string): never {
+  throw new TypeError(`telemetryConsole: invalid option ${option}: ${typeof value === "string" || typeof value === "number" ? JSON.stringify(value) : `[${typeof value}]`}. Expected ${expected}.`);
+}
+
+const digest = (token: string) => createHash("sha256").update(token, "utf8").digest();
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+/**
+ * The telemetry console: a page of recent runs (with their stage waterfall, generations, SQL and validation
+ * errors) and live charts from the app's own metrics, plus its JSON API, all served by the app (no CDN).
+ * Off unless mounted: `app.use(telemetryConsole({ recent, metrics }))`. It shows prompts and SQL when content
+ * capture is on: protect it with `bearerToken` anywhere but a developer's machine.
+ */
+export function telemetryConsole(options: TelemetryConsoleOptions): Router {
+  if (options === null || typeof options !== "object") fail("options", options, "an options object");
+  for (const key of Object.keys(options)) if (!KNOWN.includes(key)) fail(key, (options as unknown as Record<string, unknown>)[key], `one of the known options (${KNOWN.join(", ")})`);
+  // Shape checks, not instanceof: the root and the express entry points may each carry their own copy of a class.
+  const r = options.recent as Partial<RecentTraces> | undefined;
+  if (r === null || typeof r !== "object" || typeof r.list !== "function" || typeof r.get !== "function" || typeof r.stats !== "function") fail("recent", options.recent, "a RecentTraces span processor");
+  const m = options.metrics as Partial<WorkflowMetrics> | undefined;
+  if (m !== undefined && (m === null || typeof m !== "object" || typeof m.prefix !== "string" || typeof m.registry?.getMetricsAsJSON !== "function")) fail("metrics", options.metrics, "a WorkflowMetrics");
+  const path = options.path ?? "/telemetry";
+  if (typeof path !== "string" || !/^\/[A-Za-z0-9._~/-]*$/.test(path) || path.endsWith("/")) fail("path", path, 'a literal path starting with "/" and not ending with "/"');
+  if (options.bearerToken !== undefined && (typeof options.bearerToken !== "string" || options.bearerToken.length < 8)) fail("bearerToken", "[redacted]", "a string of at least 8 characters");
+  if (options.langfuseUrl !== undefined && !/^https?:\/\//.test(String(options.langfuseUrl))) fail("langfuseUrl", options.langfuseUrl, "an http(s) URL");
+  const interval = options.sampleIntervalMs ?? 10_000;
+  if (typeof interval !== "number" || !Number.isInteger(interval) || interval < 100) fail("sampleIntervalMs", interval, "an integer number of milliseconds >= 100");
+
+  const recent = options.recent;
+  const history = options.metrics ? new MetricsHistory(options.metrics.registry, options.metrics.prefix, interval) : undefined;
+  history?.start();
+  const page = consolePage(path, options.langfuseUrl);
+  const expected = options.bearerToken !== undefined ? digest(options.bearerToken) : undefined;
+
+  const router = express.Router();
+  const auth = (req: Request, res: Response, next: NextFunction) => {
+    if (expected === undefined) return next();
+    const header = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? "")?.[1];
+    const token = header ?? readCookie(req.headers.cookie, COOKIE) ?? (typeof req.query.token === "string" ? req.query.token : undefined);
+    if (token !== undefined && timingSafeEqual(digest(token), expected)) {
+      if (typeof req.query.token === "string" && req.method === "GET" && req.path === path) {
+        // Trade the token in the URL for a cookie, and drop it from the address bar.
+        res.cookie(COOKIE, token, { httpOnly: true, sameSite: "strict", path });
+        return res.redirect(303, path);
+      }
+      return next();
+    }
+    res.status(401).set("WWW-Authenticate", 'Bearer realm="telemetry console"').set("Cache-Control", "no-store").json({ error: token === undefined ? "missing bearer token" : "invalid bearer token" });
+  };
+
+  router.get(path, auth, (_req, res) => {
+    res.set("Cache-Control", "no-store").set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:").type("html").send(page);
+  });
+  router.get(`${path}/api/runs`, auth, (req, res) => {
+    const outcome = req.query.outcome;
+    if (outcome !== undefined && (typeof outcome !== "string" || !OUTCOMES.has(outcome))) return void res.status(400).json({ error: '"outcome" must be one of success, failed, error, interrupted' });
+    const limitText = req.query.limit ?? "100";
+    const limit = typeof limitText === "string" ? Number(limitText) : Number.NaN;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return void res.status(400).json({ error: '"limit" must be an integer from 1 to 1000' });
+    res.set("Cache-Control", "no-store").json({ runs: recent.list({ limit, ...(outcome !== undefined ? { outcome } : {}) }), stats: recent.stats() });
+  });
+  router.get(`${path}/api/runs/:traceId`, auth, (req, res) => {
+    const id = String(req.params.traceId ?? "");
+    if (!TRACE_ID.test(id)) return void res.status(400).json({ error: "traceId must be 32 lowercase hexadecimal characters" });
+    const trace = recent.get(id);
+    if (trace === undefined) return void res.status(404).json({ error: "no such trace in the console's buffer (never seen, or evicted)" });
+    res.set("Cache-Control", "no-store").json(trace);
+  });
+  router.get(`${path}/api/metrics`, auth, (_req, res) => {
+    const empty = { intervalMs: interval, t: [], runs: [], runsPerMinute: [], errorRate: [], p50: {}, p95: {}, tokensPerMinute: {}, costPerMinute: {} };
+    res.set("Cache-Control", "no-store").json(history?.series() ?? empty);
+  });
+  router.use(`${path}/api`, auth, (_req, res) => {
+    res.status(404).json({ error: "unknown console endpoint" });
+  });
+  return router;
+}
