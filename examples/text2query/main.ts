@@ -26,7 +26,8 @@ async function chooseModel(): Promise<BaseChatModel> {
 const databaseUrl = env("DATABASE_URL");
 const db = await openDatabase(databaseUrl ? { url: databaseUrl } : { dataDir: env("DATA_DIR") ?? ".data/pglite" });
 const model = await chooseModel();
-const langfuseUrl = env("LANGFUSE_PUBLIC_KEY") ? (env("LANGFUSE_BASE_URL") ?? env("LANGFUSE_HOST") ?? "https://cloud.langfuse.com") : undefined;
+const langfuseBase = (env("LANGFUSE_BASE_URL") ?? env("LANGFUSE_HOST") ?? "https://cloud.langfuse.com").replace(/\/+$/, "");
+const langfuseUrl = env("LANGFUSE_PUBLIC_KEY") ? (env("LANGFUSE_PROJECT_ID") ? `${langfuseBase}/project/${env("LANGFUSE_PROJECT_ID")}/traces/{traceId}` : langfuseBase) : undefined;
 const app = createText2QueryServer({
   db,
   model,

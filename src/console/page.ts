@@ -124,7 +124,8 @@ async function showRun(traceId) {
     const left = ((x.startTime - start) / total) * 100, width = Math.max(0.3, (x.durationMs / total) * 100);
     return '<div class="wf-row" data-i="' + i + '"><div class="wf-name" style="padding-left:' + level(x) * 14 + 'px">' + esc(x.name) + ' <span class="muted">' + esc(stageOf(x)) + '</span></div><div class="wf-track"><div class="wf-bar stage-' + esc(stageOf(x)) + (x.status.code === 2 ? " err-bar" : "") + '" style="left:' + left + "%;width:" + width + '%"></div></div><div class="muted">' + ms(x.durationMs) + "</div></div>";
   }).join("");
-  const langfuse = CONFIG.langfuseUrl ? ' <a target="_blank" rel="noopener" href="' + esc(CONFIG.langfuseUrl.replace(/\\/$/, "") + "/trace/" + s.traceId) + '">open in Langfuse</a>' : "";
+  const lf = CONFIG.langfuseUrl ? (CONFIG.langfuseUrl.includes("{traceId}") ? CONFIG.langfuseUrl.replace("{traceId}", s.traceId) : CONFIG.langfuseUrl.replace(/\\/$/, "") + "/trace/" + s.traceId) : "";
+  const langfuse = lf ? ' <a id="langfuse-link" target="_blank" rel="noopener" href="' + esc(lf) + '">open in Langfuse</a>' : "";
   $main.innerHTML = '<p><a href="#/">← runs</a>' + langfuse + "</p><h2>" + esc(s.name) + ' <span class="badge ' + esc(s.outcome || "success") + '">' + esc(s.outcome || "") + "</span></h2>" +
     '<p class="muted">' + esc(s.traceId) + " · " + ms(s.durationMs) + " · " + (s.inputTokens + s.outputTokens) + " tokens · " + usd(s.costUsd) + (s.intent ? " · intent " + esc(s.intent) : "") + "</p>" +
     '<div class="wf" id="waterfall">' + rows + '</div><div id="detail-slot"></div>';

@@ -14,7 +14,10 @@ export interface TelemetryConsoleOptions {
   path?: string;
   /** Require this token: `Authorization: Bearer <token>`, or open `<path>?token=<token>` once in a browser (sets a cookie). */
   bearerToken?: string;
-  /** Langfuse base URL, for "open in Langfuse" links. */
+  /**
+   * Langfuse link of a run: a template with `{traceId}` (e.g. `https://cloud.langfuse.com/project/<id>/traces/{traceId}`),
+   * or a base URL (`<base>/trace/<traceId>` is linked).
+   */
   langfuseUrl?: string;
   /** Metrics sampling interval. @default 10000 */
   sampleIntervalMs?: number;

@@ -31,7 +31,7 @@ describe("telemetry console in a real browser (Debian Chromium through playwrigh
     db = await openDatabase({});
     const recent = new RecentTraces();
     const provider = new BasicTracerProvider({ spanProcessors: [recent] });
-    const app = createText2QueryServer({ db, model: new DemoChatModel(), tracerProvider: provider, log: pino({ level: "silent" }), metricsToken: TOKEN, console: { recent, sampleIntervalMs: 250 } });
+    const app = createText2QueryServer({ db, model: new DemoChatModel(), tracerProvider: provider, log: pino({ level: "silent" }), metricsToken: TOKEN, console: { recent, sampleIntervalMs: 250, langfuseUrl: "https://cloud.langfuse.com/project/p-123/traces/{traceId}" } });
     ({ server, url } = await app.listen(0));
     // Real example traffic: the traffic generator's question mix.
     for (let i = 0; i < 30; i++) {
@@ -64,6 +64,8 @@ describe("telemetry console in a real browser (Debian Chromium through playwrigh
 
     await page.locator("tr.run", { hasText: "failed" }).first().click();
     await page.waitForSelector("#waterfall .wf-row");
+    const traceId = decodeURIComponent(new URL(page.url()).hash.slice("#/run/".length));
+    expect(await page.locator("#langfuse-link").getAttribute("href")).toBe(`https://cloud.langfuse.com/project/p-123/traces/${traceId}`);
     const stages = await page.locator("#waterfall .wf-bar").evaluateAll((bars) => [...new Set(bars.map((b) => [...b.classList].find((c) => c.startsWith("stage-"))))]);
     expect(stages).toEqual(expect.arrayContaining(["stage-intent", "stage-reasoning", "stage-generation", "stage-validation", "stage-correction"]));
     await expect.poll(() => page.locator("#span-details .generation").textContent()).toMatch(/gpt-4o-mini — input \d+ tokens, output \d+ tokens, \$0\.\d+/);
