@@ -3,8 +3,10 @@
 // OPENAI_API_KEY (+ OPENAI_MODEL, OPENAI_BASE_URL for OpenAI-compatible servers), METRICS_TOKEN,
 // LANGFUSE_* and OTEL_EXPORTER_OTLP_* (trace export), LANGFUSE_SAMPLE_RATE.
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { diag, DiagConsoleLogger, DiagLogLevel } from "@opentelemetry/api";
 import pino from "pino";
-import { RecentTraces, setupTelemetry, traceLogFields } from "langgraph-telemetry";
+import { collectDefaultMetrics, Registry, type OpenMetricsContentType } from "prom-client";
+import { RecentTraces, setupTelemetry, traceLogFields, WorkflowMetrics } from "langgraph-telemetry";
 import { openDatabase } from "./database.js";
 import { DemoChatModel } from "./demo-model.js";
 import { createText2QueryServer } from "./server.js";
@@ -12,9 +14,17 @@ import { createText2QueryServer } from "./server.js";
 const log = pino({ mixin: traceLogFields, base: { service: "text2query" }, level: process.env.LOG_LEVEL ?? "info" });
 const env = (name: string) => (process.env[name]?.trim() ? process.env[name]!.trim() : undefined);
 
+// The library reports what it swallows (internal errors, export failures) through OpenTelemetry's diag logger.
+diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
+// One OpenMetrics registry (exemplars) with the process metrics; the same WorkflowMetrics counts dropped spans.
+const registry = new Registry<OpenMetricsContentType>();
+registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+collectDefaultMetrics({ register: registry });
+const metrics = new WorkflowMetrics({ registry, prefix: "text2query_" });
+
 // The console (CONSOLE=0 turns it off) keeps the last runs in memory, from the same spans that are exported.
 const recent = env("CONSOLE") === "0" ? undefined : new RecentTraces({ maxTraces: 500 });
-const telemetry = await setupTelemetry({ serviceName: env("OTEL_SERVICE_NAME") ?? "text2query", log: (message) => log.info(message), ...(recent ? { spanProcessors: [recent] } : {}) });
+const telemetry = await setupTelemetry({ serviceName: env("OTEL_SERVICE_NAME") ?? "text2query", metrics, log: (message) => log.info(message), ...(recent ? { spanProcessors: [recent] } : {}) });
 
 async function chooseModel(): Promise<BaseChatModel> {
   if (env("OPENAI_API_KEY") === undefined) return new DemoChatModel();
@@ -32,6 +42,8 @@ const app = createText2QueryServer({
   db,
   model,
   log,
+  registry,
+  metrics,
   captureContent: env("CAPTURE_CONTENT") !== "0",
   ...(env("METRICS_TOKEN") ? { metricsToken: env("METRICS_TOKEN")! } : {}),
   ...(recent ? { console: { recent, ...(langfuseUrl ? { langfuseUrl } : {}) } } : {}),

@@ -17,6 +17,8 @@ export interface Text2QueryServerOptions {
   tracerProvider?: TracerProvider;
   /** @default a new OpenMetrics registry (exemplars reach Prometheus) */
   registry?: Registry<OpenMetricsContentType>;
+  /** @default a WorkflowMetrics on `registry` with the text2query_ prefix */
+  metrics?: WorkflowMetrics;
   /** @default pino to stdout with trace ids on every line */
   log?: Logger;
   /** Capture prompts, completions and the question on spans (demo data: on by default here). @default true */
@@ -81,7 +83,7 @@ export function createText2QueryServer(options: Text2QueryServerOptions): Text2Q
   const registry = options.registry ?? new Registry<OpenMetricsContentType>();
   if (options.registry === undefined) registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const log = options.log ?? pino({ mixin: traceLogFields, base: { service: "text2query" } });
-  const metrics = new WorkflowMetrics({ registry, prefix: "text2query_" });
+  const metrics = options.metrics ?? new WorkflowMetrics({ registry, prefix: "text2query_" });
   const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
   const tracer = new WorkflowTracer({ tracerProvider, metrics, captureContent: options.captureContent ?? true });
   const refused = new Counter({ name: "text2query_sql_refused_total", help: "Generated SQL refused before reaching the database (destructive or multi-statement).", registers: [registry] });

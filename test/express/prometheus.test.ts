@@ -1,12 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import express from "express";
-import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WorkflowMetrics, WorkflowTracer } from "../../src/index.js";
+import { freePort } from "../support/wait.js";
 import { httpMetrics, jsonErrorHandler, telemetryRouter, traceContext } from "../../src/express/index.js";
 import { setupOtel } from "../support/otel.js";
 import { buildText2QueryGraph } from "../support/text2query-graph.js";
@@ -21,16 +20,6 @@ function prometheusBinary(): string {
   return found;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 interface Vector {
   metric: Record<string, string>;

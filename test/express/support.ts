@@ -30,21 +30,7 @@ export async function listen(app: Express): Promise<Running> {
   };
 }
 
-/** Polls `probe` until it returns a value other than undefined, or throws naming `what` after `timeoutMs`. */
-export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { until } from "../support/wait.js";
 
 /** A promise with its resolve function, to hold a request open. */
 export function gate(): { promise: Promise<void>; open: () => void } {
