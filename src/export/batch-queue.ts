@@ -20,6 +20,9 @@ export class BatchQueue<T> {
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
   private closed = false;
+  /** Items of the batch being sent; if close() gives up on it, they are counted as dropped right then. */
+  private inFlight = 0;
+  private abandoned = false;
   sent = 0;
   dropped = 0;
 
@@ -56,12 +59,21 @@ export class BatchQueue<T> {
     await raceDeadline(drained, deadline);
   }
 
-  /** Stops accepting items, then flushes until `deadline`; what is left is dropped and counted. */
+  /**
+   * Stops accepting items, then flushes until `deadline`; what is left is dropped and counted, including a
+   * batch still in flight (the process may exit before its request settles; if it later succeeds, it was
+   * still counted as dropped: we cannot know in time).
+   */
   async close(deadline: number): Promise<void> {
     await this.flush(deadline);
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.inFlight > 0) {
+      this.abandoned = true;
+      this.drop(this.inFlight);
+      this.inFlight = 0;
+    }
     if (this.queue.length > 0) {
       this.drop(this.queue.length);
       this.queue = [];
@@ -85,12 +97,15 @@ export class BatchQueue<T> {
   private async loop(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatchSize);
+      this.inFlight = batch.length;
       let ok = false;
       try {
         ok = await this.options.send(batch);
       } catch {
         ok = false;
       }
+      this.inFlight = 0;
+      if (this.abandoned) return; // counted as dropped by close()
       if (ok) this.sent += batch.length;
       else this.drop(batch.length);
       // Send full batches back to back; a partial one waits for more (or the timer) unless flushing.

@@ -1,4 +1,4 @@
-import type { Span } from "@opentelemetry/api";
+import type { Context, Span } from "@opentelemetry/api";
 import type { NodeResults, WorkflowOutcome, WorkflowStage } from "../types.js";
 import type { LlmRequest, LlmUsage } from "./llm-info.js";
 
@@ -43,6 +43,8 @@ export class WorkflowSummary {
 export class RunState {
   /** The span, or undefined for a chain not materialised yet (and for hidden runs). */
   span: Span | undefined = undefined;
+  /** The context that parents this run's children on its span (made once, on the first child). */
+  context: Context | undefined = undefined;
   stage: WorkflowStage | undefined;
   /** Nearest node at or above this run; gives LLM and tool spans their stage and node name. */
   node: RunState | undefined;
@@ -64,8 +66,7 @@ export class RunState {
     /** Nearest tracked ancestor that can carry children (hidden runs are skipped over). */
     readonly parent: RunState | undefined,
     summary: WorkflowSummary | undefined,
-    /** Wall-clock start (epoch ms) for the span, and monotonic start for durations and the TTL. */
-    readonly startTime: number,
+    /** Start, `performance.now()`: the span's start time, and the origin of durations and the TTL. */
     readonly startedAt: number,
   ) {
     this.summary = summary ?? parent?.summary ?? new WorkflowSummary(name);

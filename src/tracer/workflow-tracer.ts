@@ -28,6 +28,7 @@ import {
   inputMessagesAttributes,
   llmRequestAttributes,
   nodeAttributes,
+  nodeObservationType,
   readIdentity,
   userTags,
   workflowAttributes,
@@ -39,8 +40,21 @@ type Obj = Record<string, unknown>;
 /** Marks our handler so `traceNode` finds it among a run's callbacks without importing this class. */
 export const TRACER_BRAND = Symbol.for("langgraph-telemetry.WorkflowTracer");
 
+const MAX_CACHED_NODE_NAMES = 1000;
+
+interface NodeInfo {
+  stage: WorkflowStage | undefined;
+  source: "option" | "name" | "parent" | "default";
+  observationType: string;
+}
+
 const GRAPH_CLASS = /^(Compiled\w*Graph|Pregel)$/;
 
+/**
+ * One monotonic clock for every span time and duration: spans start at `startedAt` and end at `now()`, both
+ * `performance.now()` readings that the SDK maps to epoch time. (A Date.now() start would make the SDK end
+ * spans on Date.now() too, at millisecond resolution; and chain spans materialise after their start.)
+ */
 function now(): number {
   return performance.now();
 }
@@ -83,6 +97,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
   private reapedRuns = 0;
   private droppedRuns = 0;
   private readonly warned = new Set<string>();
+  private readonly nodes = new Map<string, NodeInfo>();
 
   constructor(options?: WorkflowTracerOptions) {
     super();
@@ -136,7 +151,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       const parent = parentEntry?.kind === RunKind.Hidden ? parentEntry.parent : parentEntry;
       const name = runNameOf(chain, runName, "chain");
       if (Array.isArray(tags) && tags.includes(LANGSMITH_HIDDEN_TAG) && parentEntry !== undefined) {
-        this.track(new RunState(runId, RunKind.Hidden, name, parent, undefined, Date.now(), now()));
+        this.track(new RunState(runId, RunKind.Hidden, name, parent, undefined, now()));
         return;
       }
       if (parent === undefined) {
@@ -147,7 +162,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       if (nodeName === name && (parent.kind === RunKind.Workflow || parent.kind === RunKind.Graph)) {
         this.startNode(runId, name, parent, inputs, metadata);
       } else if (GRAPH_CLASS.test(lastId(chain))) {
-        const state = new RunState(runId, RunKind.Graph, name, parent, undefined, Date.now(), now());
+        const state = new RunState(runId, RunKind.Graph, name, parent, undefined, now());
         if (!this.track(state)) return;
         this.openSpan(state, name, SpanKind.INTERNAL, {
           [GenAI.WORKFLOW_NAME]: state.summary.workflowName,
@@ -155,7 +170,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
         });
         this.captureInput(state, inputs, "chain");
       } else {
-        const state = new RunState(runId, RunKind.Chain, name, parent, undefined, Date.now(), now());
+        const state = new RunState(runId, RunKind.Chain, name, parent, undefined, now());
         if (!this.track(state)) return;
         if (this.options.contentLimit > 0) state.pendingInputs = inputs;
       }
@@ -234,9 +249,9 @@ export class WorkflowTracer extends BaseCallbackHandler {
       const state = this.runs.get(runId);
       if (state === undefined) return;
       if (state.firstTokenAt === 0) {
-        state.firstTokenAt = Date.now();
-        state.span?.setAttribute(Langfuse.OBSERVATION_COMPLETION_START_TIME, new Date(state.firstTokenAt).toISOString());
-        state.span?.setAttribute(GenAI.RESPONSE_TIME_TO_FIRST_CHUNK, (state.firstTokenAt - state.startTime) / 1000);
+        state.firstTokenAt = now();
+        state.span?.setAttribute(Langfuse.OBSERVATION_COMPLETION_START_TIME, new Date().toISOString());
+        state.span?.setAttribute(GenAI.RESPONSE_TIME_TO_FIRST_CHUNK, (state.firstTokenAt - state.startedAt) / 1000);
       }
       // Providers that stream usage put it on the last chunk only: keep the latest seen.
       if (fields !== undefined) {
@@ -469,12 +484,12 @@ export class WorkflowTracer extends BaseCallbackHandler {
     const summary = new WorkflowSummary(workflowName);
     summary.userId = identity.userId;
     summary.sessionId = identity.sessionId;
-    const state = new RunState(runId, RunKind.Workflow, workflowName, undefined, summary, Date.now(), now());
+    const state = new RunState(runId, RunKind.Workflow, workflowName, undefined, summary, now());
     if (!this.track(state)) return;
     const attributes = workflowAttributes(workflowName, identity, userTags(tags, metadata), metadata, this.options);
     // The caller's active context (an HTTP server span) parents the workflow; LangChain runs awaited
     // handlers in the caller's async context, which is why awaitHandlers is on.
-    const span = this.otel.startSpan(`${GenAIOperation.INVOKE_WORKFLOW} ${workflowName}`, { kind: SpanKind.INTERNAL, startTime: state.startTime, attributes }, context.active());
+    const span = this.otel.startSpan(`${GenAIOperation.INVOKE_WORKFLOW} ${workflowName}`, { kind: SpanKind.INTERNAL, startTime: state.startedAt, attributes }, context.active());
     state.span = span;
     if (this.options.contentLimit > 0) {
       const text = captured(inputs, this.options, { field: "input", runType: "workflow", name: workflowName });
@@ -485,14 +500,11 @@ export class WorkflowTracer extends BaseCallbackHandler {
   }
 
   private startNode(runId: string, name: string, parent: RunState, inputs: unknown, metadata: Obj | undefined): void {
-    const state = new RunState(runId, RunKind.Node, name, parent, undefined, Date.now(), now());
+    const state = new RunState(runId, RunKind.Node, name, parent, undefined, now());
     if (!this.track(state)) return;
-    let source = "option";
-    let stage = this.options.stages.get(name);
-    if (stage === undefined && this.options.inferStages) {
-      stage = inferStage(name);
-      source = "name";
-    }
+    const known = this.nodeInfo(name);
+    let stage = known.stage;
+    let source = known.source;
     if (stage === undefined && parent.node !== undefined) {
       // A node of a subgraph takes the stage of the node that runs the subgraph.
       stage = parent.node.stage;
@@ -503,11 +515,27 @@ export class WorkflowTracer extends BaseCallbackHandler {
       source = "default";
     }
     state.stage = stage;
-    const attributes = nodeAttributes(name, metadata?.langgraph_step, metadata?.langgraph_checkpoint_ns, state.summary.workflowName);
+    const attributes = nodeAttributes(name, known.observationType, metadata?.langgraph_step, metadata?.langgraph_checkpoint_ns, state.summary.workflowName);
     attributes[Workflow.STAGE] = stage;
     attributes[Workflow.STAGE_SOURCE] = source;
     this.openSpan(state, name, SpanKind.INTERNAL, attributes);
     this.captureInput(state, inputs, "node");
+  }
+
+  /** What a node's name says (stage from the options or the name rules, observation type), cached per name. */
+  private nodeInfo(name: string): NodeInfo {
+    let info = this.nodes.get(name);
+    if (info !== undefined) return info;
+    let stage = this.options.stages.get(name);
+    let source: NodeInfo["source"] = "option";
+    if (stage === undefined && this.options.inferStages) {
+      stage = inferStage(name);
+      source = "name";
+    }
+    info = { stage, source, observationType: nodeObservationType(name) };
+    // Node names come from graph definitions, so they are few; the bound only guards against generated names.
+    if (this.nodes.size < MAX_CACHED_NODE_NAMES) this.nodes.set(name, info);
+    return info;
   }
 
   private startLlm(
@@ -546,7 +574,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       summary.userId = identity.userId;
       summary.sessionId = identity.sessionId;
     }
-    const state = new RunState(runId, kind, name, parent, summary, Date.now(), now());
+    const state = new RunState(runId, kind, name, parent, summary, now());
     if (!this.track(state)) return undefined;
     if (parent === undefined) state.pendingInputs = { tags, metadata };
     return state;
@@ -556,8 +584,10 @@ export class WorkflowTracer extends BaseCallbackHandler {
   private openSpan(state: RunState, name: string, kind: SpanKind, attributes: Attributes): Span | undefined {
     let parentContext: Context;
     if (state.parent !== undefined) {
-      const parentSpan = this.materialize(state.parent);
-      parentContext = parentSpan !== undefined ? trace.setSpan(ROOT_CONTEXT, parentSpan) : ROOT_CONTEXT;
+      const parent = state.parent;
+      const parentSpan = this.materialize(parent);
+      // One context per parent, shared by all its children.
+      parentContext = parentSpan === undefined ? ROOT_CONTEXT : (parent.context ??= trace.setSpan(ROOT_CONTEXT, parentSpan));
     } else {
       parentContext = context.active();
       const root = state.pendingInputs as { tags?: string[]; metadata?: Obj } | undefined;
@@ -577,7 +607,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       attributes[Workflow.STAGE] = state.stage ?? "other";
       attributes["langgraph_node"] = node.name;
     }
-    const span = this.otel.startSpan(name, { kind, startTime: state.startTime, attributes }, parentContext);
+    const span = this.otel.startSpan(name, { kind, startTime: state.startedAt, attributes }, parentContext);
     state.span = span;
     return span;
   }
@@ -619,7 +649,8 @@ export class WorkflowTracer extends BaseCallbackHandler {
           span.setAttribute(Langfuse.OBSERVATION_STATUS_MESSAGE, message.slice(0, 1000));
         }
       }
-      const duration = (now() - state.startedAt) / 1000;
+      const endedAt = now();
+      const duration = (endedAt - state.startedAt) / 1000;
       const traceId = exemplarTraceId(span);
       if (state.kind === RunKind.Node) {
         // A stage is timed once per entry: nodes nested in a node of the same stage (a subgraph's inner
@@ -631,7 +662,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
         this.sink?.retrieverEnded(state.name, duration, error !== undefined && !interrupted, traceId);
       }
       if (state.kind === RunKind.Workflow) this.endWorkflow(state, span, error, interrupted, duration);
-      span.end();
+      span.end(endedAt);
     }
     // A root that ends with runs of its invocation still open (a stream abandoned mid-way): free them.
     if (state.parent === undefined && state.summary.openRuns > 0) {
@@ -670,7 +701,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       span.setStatus({ code: SpanStatusCode.ERROR, message: "run never ended (reaped by langgraph-telemetry)" });
       span.setAttribute(Langfuse.OBSERVATION_LEVEL, "ERROR");
       span.setAttribute(Langfuse.OBSERVATION_STATUS_MESSAGE, "run never ended (reaped)");
-      span.end();
+      span.end(now());
     }
   }
 
