@@ -32,3 +32,9 @@ export const MODE_DESCRIPTIONS: Record<ModeName, string> = {
 export function isMode(name: string): name is ModeName {
   return (MODES as readonly string[]).includes(name);
 }
+
+/**
+ * The modes that can share a process (bench/paired.ts): they install no global instrumentation. OpenInference
+ * and OpenLLMetry patch LangChain's CallbackManager for the whole process, so they only run in their own.
+ */
+export const PAIRABLE: readonly ModeName[] = ["bare", "empty-handler", "otel-manual", "spans", "metrics", "spans+metrics", "spans+metrics+traceNode", "spans+metrics+content", "langfuse"];

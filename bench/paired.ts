@@ -12,9 +12,8 @@
 import { performance } from "node:perf_hooks";
 import { setImmediate as turn } from "node:timers/promises";
 import { checkResult } from "./graph.js";
-import { isMode, type ModeName } from "./mode-names.js";
+import { isMode, PAIRABLE, type ModeName } from "./mode-names.js";
 import { setupMode, type BenchMode } from "./modes.js";
-import { PAIRABLE } from "./pairable.js";
 import { benchProcess } from "./process.js";
 import { median, type PairedResult } from "./stats.js";
 

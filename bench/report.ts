@@ -1,7 +1,7 @@
 /** Renders the benchmark results: bench/RESULTS.md and the compact table printed on stdout. */
-import { aggregate, pairedDiffsOf, pairedVerdicts, verdicts, type ModeRow, type Verdict } from "./aggregate.js";
+import { aggregate, pairedVerdicts, verdicts, type ModeRow, type Verdict } from "./aggregate.js";
 import { MODE_DESCRIPTIONS, type ModeName } from "./mode-names.js";
-import { median, type ChildResult, type PairedResult, type ScrapeResult, type SustainedResult } from "./stats.js";
+import { mib, type ChildResult, type PairedResult, type ScrapeResult, type SustainedResult } from "./stats.js";
 
 export interface Machine {
   nproc: number;
@@ -36,7 +36,6 @@ const ISSUE_REFERENCE: Record<string, number> = { bare: 3.0, "empty-handler": 1.
 const ms = (v: number) => v.toFixed(2);
 const usSigned = (v: number) => `${v >= 0 ? "+" : "−"}${Math.abs(Math.round(v))}`;
 const ratio = (v: number | undefined) => (v === undefined ? "—" : `${v.toFixed(2)}×`);
-const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 const pct = (v: number) => `${Math.round(v * 100)}%`;
 const loads = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
 
@@ -163,17 +162,12 @@ function scrapeTable(scrape: ScrapeResult): string {
   return lines.join("\n");
 }
 
-function median0(rounds: Record<string, ChildResult>[], mode: string, base: string): number | undefined {
-  const d = pairedDiffsOf(rounds, mode, base);
-  return d.length > 0 ? median(d) * 1000 : undefined;
-}
-
 /** Sentences computed from the numbers, so a rerun never leaves stale claims behind. */
 function interpretation(report: BenchReport, rows: ModeRow[], vs: Verdict[]): string {
   const out: string[] = [];
   const row = (m: string) => rows.find((r) => r.mode === m);
   const bare = row("bare");
-  const over = (m: string, base: string) => median0(report.rounds, m, base);
+  const over = (m: string, base: "bare" | "empty-handler") => (base === "bare" ? row(m)?.overBareUs : row(m)?.overEmptyUs)?.value;
   const handler = over("empty-handler", "bare");
   if (bare !== undefined && handler !== undefined) {
     out.push(

@@ -77,14 +77,15 @@ export class MetricsHistory {
 
   async sample(now = Date.now()): Promise<void> {
     try {
-      const metrics = (await this.registry.getMetricsAsJSON()) as unknown as MetricJson[];
-      const byName = new Map(metrics.map((m) => [m.name, m]));
+      // Only the four metrics charted, not the whole registry (HTTP and process metrics may be large).
+      const values = async (name: string) => ((await this.registry.getSingleMetric(this.prefix + name)?.get()) as unknown as MetricJson | undefined)?.values ?? [];
+      const [queries, latency, tokens, cost] = await Promise.all([values(METRIC_NAMES.queries), values(METRIC_NAMES.queryLatency), values(METRIC_NAMES.llmTokens), values(METRIC_NAMES.llmCost)]);
       const snapshot: Snapshot = { t: now, runs: 0, errors: 0, latency: new Map(), tokens: new Map(), cost: new Map() };
-      for (const v of byName.get(this.prefix + METRIC_NAMES.queries)?.values ?? []) {
+      for (const v of queries) {
         snapshot.runs += v.value;
         if (v.labels.status === "error" || v.labels.status === "failed") snapshot.errors += v.value;
       }
-      for (const v of byName.get(this.prefix + METRIC_NAMES.queryLatency)?.values ?? []) {
+      for (const v of latency) {
         if (!String(v.metricName ?? "").endsWith("_bucket")) continue;
         const stage = String(v.labels.stage);
         const le = v.labels.le === "+Inf" ? Infinity : Number(v.labels.le);
@@ -93,11 +94,11 @@ export class MetricsHistory {
         h.le.push(le);
         h.counts.push(v.value);
       }
-      for (const v of byName.get(this.prefix + METRIC_NAMES.llmTokens)?.values ?? []) {
+      for (const v of tokens) {
         const model = String(v.labels.model);
         snapshot.tokens.set(model, (snapshot.tokens.get(model) ?? 0) + v.value);
       }
-      for (const v of byName.get(this.prefix + METRIC_NAMES.llmCost)?.values ?? []) snapshot.cost.set(String(v.labels.model), v.value);
+      for (const v of cost) snapshot.cost.set(String(v.labels.model), v.value);
       this.snapshots.push(snapshot);
       if (this.snapshots.length > this.points + 1) this.snapshots.shift();
     } catch {

@@ -22,7 +22,6 @@ export class BatchQueue<T> {
   private closed = false;
   /** Items of the batch being sent; if close() gives up on it, they are counted as dropped right then. */
   private inFlight = 0;
-  private abandoned = false;
   sent = 0;
   dropped = 0;
 
@@ -70,7 +69,6 @@ export class BatchQueue<T> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.inFlight > 0) {
-      this.abandoned = true;
       this.drop(this.inFlight);
       this.inFlight = 0;
     }
@@ -105,7 +103,7 @@ export class BatchQueue<T> {
         ok = false;
       }
       this.inFlight = 0;
-      if (this.abandoned) return; // counted as dropped by close()
+      if (this.closed) return; // a send that outlived close() was counted as dropped there
       if (ok) this.sent += batch.length;
       else this.drop(batch.length);
       // Send full batches back to back; a partial one waits for more (or the timer) unless flushing.

@@ -1,9 +1,10 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { MetricsHistory } from "../console/metrics-history.js";
 import { consolePage } from "../console/page.js";
 import type { RecentTraces } from "../console/recent-traces.js";
 import type { WorkflowMetrics } from "../metrics/workflow-metrics.js";
+import { WORKFLOW_OUTCOMES } from "../types.js";
+import { bearerTokenOf, tokenMatcher } from "./auth.js";
 
 export interface TelemetryConsoleOptions {
   /** The span processor that keeps recent traces (add it to your tracer provider). */
@@ -24,15 +25,13 @@ export interface TelemetryConsoleOptions {
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
-const OUTCOMES = new Set(["success", "failed", "error", "interrupted"]);
+const OUTCOMES = new Set<string>(WORKFLOW_OUTCOMES);
 const COOKIE = "lgt_console";
 const KNOWN = ["recent", "metrics", "path", "bearerToken", "langfuseUrl", "sampleIntervalMs"];
 
 function fail(option: string, value: unknown, expected: string): never {
   throw new TypeError(`telemetryConsole: invalid option ${option}: ${typeof value === "string" || typeof value === "number" ? JSON.stringify(value) : `[${typeof value}]`}. Expected ${expected}.`);
 }
-
-const digest = (token: string) => createHash("sha256").update(token, "utf8").digest();
 
 function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? "").split(";")) {
@@ -55,7 +54,7 @@ export function telemetryConsole(options: TelemetryConsoleOptions): Router {
   const r = options.recent as Partial<RecentTraces> | undefined;
   if (r === null || typeof r !== "object" || typeof r.list !== "function" || typeof r.get !== "function" || typeof r.stats !== "function") fail("recent", options.recent, "a RecentTraces span processor");
   const m = options.metrics as Partial<WorkflowMetrics> | undefined;
-  if (m !== undefined && (m === null || typeof m !== "object" || typeof m.prefix !== "string" || typeof m.registry?.getMetricsAsJSON !== "function")) fail("metrics", options.metrics, "a WorkflowMetrics");
+  if (m !== undefined && (m === null || typeof m !== "object" || typeof m.prefix !== "string" || typeof m.registry?.getSingleMetric !== "function")) fail("metrics", options.metrics, "a WorkflowMetrics");
   const path = options.path ?? "/telemetry";
   if (typeof path !== "string" || !/^\/[A-Za-z0-9._~/-]*$/.test(path) || path.endsWith("/")) fail("path", path, 'a literal path starting with "/" and not ending with "/"');
   if (options.bearerToken !== undefined && (typeof options.bearerToken !== "string" || options.bearerToken.length < 8)) fail("bearerToken", "[redacted]", "a string of at least 8 characters");
@@ -67,14 +66,13 @@ export function telemetryConsole(options: TelemetryConsoleOptions): Router {
   const history = options.metrics ? new MetricsHistory(options.metrics.registry, options.metrics.prefix, interval) : undefined;
   history?.start();
   const page = consolePage(path, options.langfuseUrl);
-  const expected = options.bearerToken !== undefined ? digest(options.bearerToken) : undefined;
+  const matches = options.bearerToken !== undefined ? tokenMatcher(options.bearerToken) : undefined;
 
   const router = express.Router();
   const auth = (req: Request, res: Response, next: NextFunction) => {
-    if (expected === undefined) return next();
-    const header = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? "")?.[1];
-    const token = header ?? readCookie(req.headers.cookie, COOKIE) ?? (typeof req.query.token === "string" ? req.query.token : undefined);
-    if (token !== undefined && timingSafeEqual(digest(token), expected)) {
+    if (matches === undefined) return next();
+    const token = bearerTokenOf(req) ?? readCookie(req.headers.cookie, COOKIE) ?? (typeof req.query.token === "string" ? req.query.token : undefined);
+    if (token !== undefined && matches(token)) {
       if (typeof req.query.token === "string" && req.method === "GET" && req.path === path) {
         // Trade the token in the URL for a cookie, and drop it from the address bar.
         res.cookie(COOKIE, token, { httpOnly: true, sameSite: "strict", path });
@@ -90,7 +88,7 @@ export function telemetryConsole(options: TelemetryConsoleOptions): Router {
   });
   router.get(`${path}/api/runs`, auth, (req, res) => {
     const outcome = req.query.outcome;
-    if (outcome !== undefined && (typeof outcome !== "string" || !OUTCOMES.has(outcome))) return void res.status(400).json({ error: '"outcome" must be one of success, failed, error, interrupted' });
+    if (outcome !== undefined && (typeof outcome !== "string" || !OUTCOMES.has(outcome))) return void res.status(400).json({ error: `"outcome" must be one of ${WORKFLOW_OUTCOMES.join(", ")}` });
     const limitText = req.query.limit ?? "100";
     const limit = typeof limitText === "string" ? Number(limitText) : Number.NaN;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return void res.status(400).json({ error: '"limit" must be an integer from 1 to 1000' });

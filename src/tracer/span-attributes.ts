@@ -104,29 +104,31 @@ export function llmRequestAttributes(request: LlmRequest, operation: string): At
     [Langfuse.OBSERVATION_TYPE]: ObservationType.GENERATION,
   };
   if (request.model !== UNKNOWN_MODEL) a[GenAI.REQUEST_MODEL] = a[Langfuse.OBSERVATION_MODEL] = request.model;
-  // Langfuse's model parameters as JSON text, built as we go (finite numbers and booleans only): every LLM call runs this.
-  let params = "";
-  if (request.temperature !== undefined) params += `,"temperature":${(a[GenAI.REQUEST_TEMPERATURE] = request.temperature)}`;
-  if (request.maxTokens !== undefined) params += `,"max_tokens":${(a[GenAI.REQUEST_MAX_TOKENS] = request.maxTokens)}`;
-  if (request.topP !== undefined) params += `,"top_p":${(a[GenAI.REQUEST_TOP_P] = request.topP)}`;
-  if (request.topK !== undefined) params += `,"top_k":${(a[GenAI.REQUEST_TOP_K] = request.topK)}`;
-  if (request.frequencyPenalty !== undefined) params += `,"frequency_penalty":${(a[GenAI.REQUEST_FREQUENCY_PENALTY] = request.frequencyPenalty)}`;
-  if (request.presencePenalty !== undefined) params += `,"presence_penalty":${(a[GenAI.REQUEST_PRESENCE_PENALTY] = request.presencePenalty)}`;
-  if (request.seed !== undefined) params += `,"seed":${(a[GenAI.REQUEST_SEED] = request.seed)}`;
+  const params: Record<string, unknown> = {};
+  if (request.temperature !== undefined) params.temperature = a[GenAI.REQUEST_TEMPERATURE] = request.temperature;
+  if (request.maxTokens !== undefined) params.max_tokens = a[GenAI.REQUEST_MAX_TOKENS] = request.maxTokens;
+  if (request.topP !== undefined) params.top_p = a[GenAI.REQUEST_TOP_P] = request.topP;
+  if (request.topK !== undefined) params.top_k = a[GenAI.REQUEST_TOP_K] = request.topK;
+  if (request.frequencyPenalty !== undefined) params.frequency_penalty = a[GenAI.REQUEST_FREQUENCY_PENALTY] = request.frequencyPenalty;
+  if (request.presencePenalty !== undefined) params.presence_penalty = a[GenAI.REQUEST_PRESENCE_PENALTY] = request.presencePenalty;
+  if (request.seed !== undefined) params.seed = a[GenAI.REQUEST_SEED] = request.seed;
   if (request.stop !== undefined) a[GenAI.REQUEST_STOP_SEQUENCES] = request.stop;
-  if (request.stream !== undefined) params += `,"stream":${(a[GenAI.REQUEST_STREAM] = request.stream)}`;
-  if (params.length > 0) a[Langfuse.OBSERVATION_MODEL_PARAMETERS] = `{${params.slice(1)}}`;
+  if (request.stream !== undefined) params.stream = a[GenAI.REQUEST_STREAM] = request.stream;
+  if (Object.keys(params).length > 0) a[Langfuse.OBSERVATION_MODEL_PARAMETERS] = JSON.stringify(params);
   return a;
 }
 
 /** Usage as Langfuse's `usage_details`: disjoint buckets (cached input and reasoning output split out). */
 export function langfuseUsageDetails(usage: LlmUsage): string {
-  // Built as text (numbers only, fixed keys): this runs for every LLM call.
-  let json = `{"input":${Math.max(0, usage.input - usage.cacheRead - usage.cacheCreation)},"output":${Math.max(0, usage.output - usage.reasoning)},"total":${usage.input + usage.output}`;
-  if (usage.cacheRead > 0) json += `,"input_cache_read":${usage.cacheRead}`;
-  if (usage.cacheCreation > 0) json += `,"input_cache_creation":${usage.cacheCreation}`;
-  if (usage.reasoning > 0) json += `,"output_reasoning":${usage.reasoning}`;
-  return `${json}}`;
+  const details: Record<string, number> = {
+    input: Math.max(0, usage.input - usage.cacheRead - usage.cacheCreation),
+    output: Math.max(0, usage.output - usage.reasoning),
+    total: usage.input + usage.output,
+  };
+  if (usage.cacheRead > 0) details.input_cache_read = usage.cacheRead;
+  if (usage.cacheCreation > 0) details.input_cache_creation = usage.cacheCreation;
+  if (usage.reasoning > 0) details.output_reasoning = usage.reasoning;
+  return JSON.stringify(details);
 }
 
 export function applyLlmResponse(span: Span, usage: LlmUsage | undefined, response: LlmResponse): void {
