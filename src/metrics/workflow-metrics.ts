@@ -5,6 +5,10 @@ import type { NodeResults, WorkflowOutcome, WorkflowStage } from "../types.js";
 import { LabelGuard } from "./label-guard.js";
 import { resolveMetricsOptions, type ResolvedMetricsOptions, type WorkflowMetricsOptions } from "./options.js";
 import { DEFAULT_PRICING, normalizeModelName, PriceBook } from "./pricing.js";
+import { CounterSeries, HistogramSeries } from "./series.js";
+
+const CORRECTION_BUCKETS: readonly number[] = [0, 1, 2, 3, 5];
+const CONFIDENCE_BUCKETS: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1];
 
 /** Metric names without the prefix; the catalogue documented in README. */
 export const METRIC_NAMES = {
@@ -38,6 +42,22 @@ function observe<T extends string>(histogram: Histogram<T>, exemplars: boolean, 
   else if (traceId === undefined) histogram.observe({ labels, value });
   else histogram.observe({ labels, value, exemplarLabels: { trace_id: traceId } as unknown as LabelValues<T> });
 }
+
+/** The series one model label needs on every LLM call, made on its first call. */
+interface ModelSeries {
+  label: string;
+  calls: Map<string, CounterSeries>;
+  latency: Map<string, HistogramSeries>;
+  input: CounterSeries;
+  cached: CounterSeries;
+  output: CounterSeries;
+  reasoning: CounterSeries;
+  cost: CounterSeries;
+  unpriced: CounterSeries;
+}
+
+/** Cached lookups (model names, series) stop growing here; label values are bounded separately. */
+const MAX_CACHED = 1000;
 
 /**
  * Prometheus metrics of LLM workflows (prom-client): runs, stage latency, LLM calls, tokens, cost, errors,
@@ -79,6 +99,15 @@ export class WorkflowMetrics implements TelemetrySink {
   private readonly tools: LabelGuard;
   private readonly retrievers: LabelGuard;
 
+  // Hot-path series (see series.ts), by label value; every key is a bounded label value.
+  private readonly modelLabels = new Map<string, string>();
+  private readonly modelSeries = new Map<string, ModelSeries>();
+  private readonly stageLatency = new Map<string, HistogramSeries>();
+  private readonly queryCounts = new Map<string, CounterSeries>();
+  private readonly validationCounts = new Map<string, CounterSeries>();
+  private readonly confidenceSeries: HistogramSeries;
+  private readonly correctionSeries: { success: HistogramSeries; failed: HistogramSeries };
+
   constructor(options?: WorkflowMetricsOptions) {
     const o = (this.options = resolveMetricsOptions(options));
     this.registry = o.registry;
@@ -112,8 +141,8 @@ export class WorkflowMetrics implements TelemetrySink {
     this.llmCost = new Counter({ name: n("llmCost"), help: "Estimated LLM cost in US dollars, by model (list prices, see README).", labelNames: ["model"], registers });
     this.llmUnpricedTokens = new Counter({ name: n("llmUnpricedTokens"), help: "Tokens of models with no known price (counted at zero cost), by model.", labelNames: ["model"], registers });
     this.validations = new Counter({ name: n("validations"), help: "Query validation results (valid, invalid), by error category.", labelNames: ["result", "error_category"], registers });
-    this.corrections = new Histogram({ name: n("corrections"), help: "Correction attempts per validated run, by final result (success, failed).", labelNames: ["result"], buckets: [0, 1, 2, 3, 5], registers });
-    this.confidence = new Histogram({ name: n("confidence"), help: "Reported confidence of intent classification and generated queries, in [0, 1].", buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1], registers });
+    this.corrections = new Histogram({ name: n("corrections"), help: "Correction attempts per validated run, by final result (success, failed).", labelNames: ["result"], buckets: [...CORRECTION_BUCKETS], registers });
+    this.confidence = new Histogram({ name: n("confidence"), help: "Reported confidence of intent classification and generated queries, in [0, 1].", buckets: [...CONFIDENCE_BUCKETS], registers });
     this.toolCalls = new Counter({ name: n("toolCalls"), help: "Tool calls, by tool and status (ok, error).", labelNames: ["tool", "status"], registers });
     this.toolDuration = new Histogram({ name: n("toolDuration"), help: "Duration of tool calls, by tool.", labelNames: ["tool"], buckets: o.latencyBuckets, registers, enableExemplars: exemplars });
     this.retrieverCalls = new Counter({ name: n("retrieverCalls"), help: "Retriever calls, by retriever and status (ok, error).", labelNames: ["retriever", "status"], registers });
@@ -121,29 +150,40 @@ export class WorkflowMetrics implements TelemetrySink {
     this.internalErrors = new Counter({ name: n("internalErrors"), help: "Internal errors of langgraph-telemetry, swallowed so the workflow never saw them.", registers });
     this.spansDropped = new Counter({ name: n("spansDropped"), help: "Spans dropped before export (queue full or exporter failing).", registers });
     this.runsReaped = new Counter({ name: n("runsReaped"), help: "Runs that never ended and were reaped after the tracer's TTL.", registers });
+    this.confidenceSeries = new HistogramSeries(this.confidence, {}, CONFIDENCE_BUCKETS);
+    this.correctionSeries = {
+      success: new HistogramSeries(this.corrections, { result: "success" }, CORRECTION_BUCKETS),
+      failed: new HistogramSeries(this.corrections, { result: "failed" }, CORRECTION_BUCKETS),
+    };
   }
 
   // ---------------------------------------------------------------- public record methods
 
   /** Record a validation result (for code that is not a traced node). */
   recordValidation(valid: boolean, errorCategory?: string): void {
-    this.validations.inc({ result: valid ? "valid" : "invalid", error_category: valid ? "none" : this.errorCategories.value(errorCategory, "unknown") });
+    const category = valid ? "none" : this.errorCategories.value(errorCategory, "unknown");
+    let series = this.validationCounts.get(category);
+    if (series === undefined) {
+      series = new CounterSeries(this.validations, { result: valid ? "valid" : "invalid", error_category: category });
+      if (this.validationCounts.size < MAX_CACHED) this.validationCounts.set(category, series);
+    }
+    series.inc(1);
   }
 
   /** Record how many correction attempts a run needed, and whether it ended with a valid query. */
   recordCorrection(attempts: number, success: boolean): void {
-    if (Number.isFinite(attempts) && attempts >= 0) this.corrections.observe({ result: success ? "success" : "failed" }, attempts);
+    if (Number.isFinite(attempts) && attempts >= 0) (success ? this.correctionSeries.success : this.correctionSeries.failed).observe(attempts);
   }
 
   /** Record a confidence in [0, 1]. */
   recordConfidence(confidence: number): void {
-    if (Number.isFinite(confidence)) this.confidence.observe(Math.min(1, Math.max(0, confidence)));
+    if (Number.isFinite(confidence)) this.confidenceSeries.observe(Math.min(1, Math.max(0, confidence)));
   }
 
   /** Record a finished query (for workflows not traced by WorkflowTracer). */
   recordQuery(intent: string | undefined, outcome: WorkflowOutcome, durationSeconds: number): void {
-    this.queries.inc({ intent: this.intents.value(intent, "unknown"), status: outcome });
-    observe(this.queryLatency, this.options.exemplars, { stage: "total" }, durationSeconds, undefined);
+    this.queryCount(intent, outcome).inc(1);
+    this.observeStage("total", durationSeconds, undefined);
   }
 
   /** Count spans dropped by an export pipeline (the exporters of `setupTelemetry` call this). */
@@ -166,46 +206,46 @@ export class WorkflowMetrics implements TelemetrySink {
   /** @internal */
   workflowEnded(outcome: WorkflowOutcome, intent: string | undefined, corrections: number, valid: boolean | undefined, durationSeconds: number, traceId: string | undefined): void {
     this.activeQueries.dec();
-    this.queries.inc({ intent: this.intents.value(intent, "unknown"), status: outcome });
-    observe(this.queryLatency, this.options.exemplars, { stage: "total" }, durationSeconds, traceId);
+    this.queryCount(intent, outcome).inc(1);
+    this.observeStage("total", durationSeconds, traceId);
     if (valid !== undefined) this.recordCorrection(corrections, valid);
   }
 
   /** @internal */
   nodeEnded(stage: WorkflowStage, durationSeconds: number, traceId: string | undefined): void {
-    observe(this.queryLatency, this.options.exemplars, { stage }, durationSeconds, traceId);
+    this.observeStage(stage, durationSeconds, traceId);
   }
 
   /** @internal */
   llmEnded(stage: WorkflowStage, model: string, usage: LlmUsage | undefined, durationSeconds: number, traceId: string | undefined): CostBreakdown | undefined {
-    const label = this.models.value(normalizeModelName(model), "unknown");
-    this.llmCalls.inc({ operation: stage, model: label });
-    observe(this.llmLatency, this.options.exemplars, { operation: stage, model: label }, durationSeconds, traceId);
+    const series = this.seriesOfModel(model);
+    this.llmCall(series, stage).inc(1);
+    this.observeLlm(series, stage, durationSeconds, traceId);
     if (usage === undefined) return undefined;
     const cached = usage.cacheRead;
     const input = Math.max(0, usage.input - cached);
     const reasoning = usage.reasoning;
     const output = Math.max(0, usage.output - reasoning);
-    if (input > 0) this.llmTokens.inc({ type: "input", model: label }, input);
-    if (cached > 0) this.llmTokens.inc({ type: "cached", model: label }, cached);
-    if (output > 0) this.llmTokens.inc({ type: "output", model: label }, output);
-    if (reasoning > 0) this.llmTokens.inc({ type: "reasoning", model: label }, reasoning);
+    if (input > 0) series.input.inc(input);
+    if (cached > 0) series.cached.inc(cached);
+    if (output > 0) series.output.inc(output);
+    if (reasoning > 0) series.reasoning.inc(reasoning);
     const cost = this.prices.costOf(model, usage);
     if (cost === undefined) {
       const tokens = usage.input + usage.output;
-      if (tokens > 0) this.llmUnpricedTokens.inc({ model: label }, tokens);
+      if (tokens > 0) series.unpriced.inc(tokens);
       return undefined;
     }
-    if (cost.total > 0) this.llmCost.inc({ model: label }, cost.total);
+    if (cost.total > 0) series.cost.inc(cost.total);
     return cost;
   }
 
   /** @internal */
   llmFailed(stage: WorkflowStage, model: string, errorType: string, durationSeconds: number, traceId: string | undefined): void {
-    const label = this.models.value(normalizeModelName(model), "unknown");
-    this.llmCalls.inc({ operation: stage, model: label });
+    const series = this.seriesOfModel(model);
+    this.llmCall(series, stage).inc(1);
     this.llmErrors.inc({ operation: stage, error_type: this.errorTypes.value(errorType, "unknown") });
-    observe(this.llmLatency, this.options.exemplars, { operation: stage, model: label }, durationSeconds, traceId);
+    this.observeLlm(series, stage, durationSeconds, traceId);
   }
 
   /** @internal */
@@ -239,4 +279,84 @@ export class WorkflowMetrics implements TelemetrySink {
     if (workflow) this.activeQueries.dec();
   }
 
+  // ---------------------------------------------------------------- hot-path series
+
+  /** The bounded label of a model name (normalised, then guarded), cached per raw name. */
+  private modelLabel(model: string): string {
+    let label = this.modelLabels.get(model);
+    if (label === undefined) {
+      label = this.models.value(normalizeModelName(model), "unknown");
+      if (this.modelLabels.size < MAX_CACHED) this.modelLabels.set(model, label);
+    }
+    return label;
+  }
+
+  private seriesOfModel(model: string): ModelSeries {
+    const label = this.modelLabel(model);
+    let series = this.modelSeries.get(label);
+    if (series === undefined) {
+      const tokens = (type: string) => new CounterSeries(this.llmTokens, { type, model: label });
+      series = {
+        label,
+        calls: new Map(),
+        latency: new Map(),
+        input: tokens("input"),
+        cached: tokens("cached"),
+        output: tokens("output"),
+        reasoning: tokens("reasoning"),
+        cost: new CounterSeries(this.llmCost, { model: label }),
+        unpriced: new CounterSeries(this.llmUnpricedTokens, { model: label }),
+      };
+      // Labels are bounded by the model guard, so this map is too.
+      this.modelSeries.set(label, series);
+    }
+    return series;
+  }
+
+  private llmCall(series: ModelSeries, stage: string): CounterSeries {
+    let calls = series.calls.get(stage);
+    if (calls === undefined) {
+      calls = new CounterSeries(this.llmCalls, { operation: stage, model: series.label });
+      if (series.calls.size < MAX_CACHED) series.calls.set(stage, calls);
+    }
+    return calls;
+  }
+
+  private observeLlm(series: ModelSeries, stage: string, durationSeconds: number, traceId: string | undefined): void {
+    // Exemplars go through prom-client's own observe, which stores them.
+    if (this.options.exemplars || !Number.isFinite(durationSeconds)) {
+      observe(this.llmLatency, this.options.exemplars, { operation: stage, model: series.label }, durationSeconds, traceId);
+      return;
+    }
+    let latency = series.latency.get(stage);
+    if (latency === undefined) {
+      latency = new HistogramSeries(this.llmLatency, { operation: stage, model: series.label }, this.options.llmLatencyBuckets);
+      if (series.latency.size < MAX_CACHED) series.latency.set(stage, latency);
+    }
+    latency.observe(durationSeconds);
+  }
+
+  private queryCount(intent: string | undefined, outcome: WorkflowOutcome): CounterSeries {
+    const label = this.intents.value(intent, "unknown");
+    const key = `${label}\u0000${outcome}`;
+    let series = this.queryCounts.get(key);
+    if (series === undefined) {
+      series = new CounterSeries(this.queries, { intent: label, status: outcome });
+      if (this.queryCounts.size < MAX_CACHED) this.queryCounts.set(key, series);
+    }
+    return series;
+  }
+
+  private observeStage(stage: string, durationSeconds: number, traceId: string | undefined): void {
+    if (this.options.exemplars || !Number.isFinite(durationSeconds)) {
+      observe(this.queryLatency, this.options.exemplars, { stage }, durationSeconds, traceId);
+      return;
+    }
+    let series = this.stageLatency.get(stage);
+    if (series === undefined) {
+      series = new HistogramSeries(this.queryLatency, { stage }, this.options.latencyBuckets);
+      if (this.stageLatency.size < MAX_CACHED) this.stageLatency.set(stage, series);
+    }
+    series.observe(durationSeconds);
+  }
 }

@@ -1,5 +1,6 @@
-import type { Context, Span } from "@opentelemetry/api";
+import type { Span } from "@opentelemetry/api";
 import type { NodeResults, WorkflowOutcome, WorkflowStage } from "../types.js";
+import type { SpanBatch } from "./deferred-span.js";
 import type { LlmRequest, LlmUsage } from "./llm-info.js";
 
 /** What a LangChain run is to us. */
@@ -31,6 +32,10 @@ export class WorkflowSummary {
   costUsd = 0;
   userId: string | undefined = undefined;
   sessionId: string | undefined = undefined;
+  /** The root span's trace id when sampled (metric exemplars link to it). */
+  traceId: string | undefined = undefined;
+  /** The spans below the root, handed to the SDK together (see SpanBatch). */
+  batch: SpanBatch | undefined = undefined;
   workflowName: string;
   /** Runs of this invocation still open; when the root ends with some left, they are swept. */
   openRuns = 0;
@@ -41,10 +46,8 @@ export class WorkflowSummary {
 }
 
 export class RunState {
-  /** The span, or undefined for a chain not materialised yet (and for hidden runs). */
+  /** The span (a DeferredSpan below the root), or undefined for a chain not materialised yet (and for hidden runs). */
   span: Span | undefined = undefined;
-  /** The context that parents this run's children on its span (made once, on the first child). */
-  context: Context | undefined = undefined;
   stage: WorkflowStage | undefined;
   /** Nearest node at or above this run; gives LLM and tool spans their stage and node name. */
   node: RunState | undefined;

@@ -104,31 +104,29 @@ export function llmRequestAttributes(request: LlmRequest, operation: string): At
     [Langfuse.OBSERVATION_TYPE]: ObservationType.GENERATION,
   };
   if (request.model !== UNKNOWN_MODEL) a[GenAI.REQUEST_MODEL] = a[Langfuse.OBSERVATION_MODEL] = request.model;
-  const params: Record<string, unknown> = {};
-  if (request.temperature !== undefined) params.temperature = a[GenAI.REQUEST_TEMPERATURE] = request.temperature;
-  if (request.maxTokens !== undefined) params.max_tokens = a[GenAI.REQUEST_MAX_TOKENS] = request.maxTokens;
-  if (request.topP !== undefined) params.top_p = a[GenAI.REQUEST_TOP_P] = request.topP;
-  if (request.topK !== undefined) params.top_k = a[GenAI.REQUEST_TOP_K] = request.topK;
-  if (request.frequencyPenalty !== undefined) params.frequency_penalty = a[GenAI.REQUEST_FREQUENCY_PENALTY] = request.frequencyPenalty;
-  if (request.presencePenalty !== undefined) params.presence_penalty = a[GenAI.REQUEST_PRESENCE_PENALTY] = request.presencePenalty;
-  if (request.seed !== undefined) params.seed = a[GenAI.REQUEST_SEED] = request.seed;
+  // Langfuse's model parameters as JSON text, written directly (every value is a finite number or a boolean):
+  // this runs on every LLM call.
+  let params = "";
+  if (request.temperature !== undefined) params += `,"temperature":${(a[GenAI.REQUEST_TEMPERATURE] = request.temperature)}`;
+  if (request.maxTokens !== undefined) params += `,"max_tokens":${(a[GenAI.REQUEST_MAX_TOKENS] = request.maxTokens)}`;
+  if (request.topP !== undefined) params += `,"top_p":${(a[GenAI.REQUEST_TOP_P] = request.topP)}`;
+  if (request.topK !== undefined) params += `,"top_k":${(a[GenAI.REQUEST_TOP_K] = request.topK)}`;
+  if (request.frequencyPenalty !== undefined) params += `,"frequency_penalty":${(a[GenAI.REQUEST_FREQUENCY_PENALTY] = request.frequencyPenalty)}`;
+  if (request.presencePenalty !== undefined) params += `,"presence_penalty":${(a[GenAI.REQUEST_PRESENCE_PENALTY] = request.presencePenalty)}`;
+  if (request.seed !== undefined) params += `,"seed":${(a[GenAI.REQUEST_SEED] = request.seed)}`;
   if (request.stop !== undefined) a[GenAI.REQUEST_STOP_SEQUENCES] = request.stop;
-  if (request.stream !== undefined) params.stream = a[GenAI.REQUEST_STREAM] = request.stream;
-  if (Object.keys(params).length > 0) a[Langfuse.OBSERVATION_MODEL_PARAMETERS] = JSON.stringify(params);
+  if (request.stream !== undefined) params += `,"stream":${(a[GenAI.REQUEST_STREAM] = request.stream)}`;
+  if (params.length > 0) a[Langfuse.OBSERVATION_MODEL_PARAMETERS] = `{${params.slice(1)}}`;
   return a;
 }
 
-/** Usage as Langfuse's `usage_details`: disjoint buckets (cached input and reasoning output split out). */
+/** Usage as Langfuse's `usage_details` JSON: disjoint buckets (cached input and reasoning output split out). */
 export function langfuseUsageDetails(usage: LlmUsage): string {
-  const details: Record<string, number> = {
-    input: Math.max(0, usage.input - usage.cacheRead - usage.cacheCreation),
-    output: Math.max(0, usage.output - usage.reasoning),
-    total: usage.input + usage.output,
-  };
-  if (usage.cacheRead > 0) details.input_cache_read = usage.cacheRead;
-  if (usage.cacheCreation > 0) details.input_cache_creation = usage.cacheCreation;
-  if (usage.reasoning > 0) details.output_reasoning = usage.reasoning;
-  return JSON.stringify(details);
+  let json = `{"input":${Math.max(0, usage.input - usage.cacheRead - usage.cacheCreation)},"output":${Math.max(0, usage.output - usage.reasoning)},"total":${usage.input + usage.output}`;
+  if (usage.cacheRead > 0) json += `,"input_cache_read":${usage.cacheRead}`;
+  if (usage.cacheCreation > 0) json += `,"input_cache_creation":${usage.cacheCreation}`;
+  if (usage.reasoning > 0) json += `,"output_reasoning":${usage.reasoning}`;
+  return `${json}}`;
 }
 
 export function applyLlmResponse(span: Span, usage: LlmUsage | undefined, response: LlmResponse): void {

@@ -16,6 +16,7 @@ import { GenAI, GenAIOperation, LANGSMITH_HIDDEN_TAG, Langfuse, ObservationType,
 import type { NodeResults, TracerStats, WorkflowOutcome, WorkflowStage, WorkflowTracerOptions } from "../types.js";
 import { VERSION } from "../version.js";
 import { toSemconvMessages } from "./content.js";
+import { SpanBatch } from "./deferred-span.js";
 import { errorMessage, errorType, isGraphInterrupt } from "./errors.js";
 import { generationOutput, lastGeneration, readChunkUsage, readLlmRequest, readResponse, readUsage, UNKNOWN_MODEL } from "./llm-info.js";
 import { resolveTracerOptions, type ResolvedTracerOptions } from "./options.js";
@@ -72,8 +73,8 @@ function runNameOf(serialized: unknown, runName: unknown, fallback: string): str
 }
 
 /** The trace id to link from a metric exemplar: only for sampled traces, the ones a backend will have. */
-function exemplarTraceId(span: Span): string | undefined {
-  const ctx = span.spanContext();
+function exemplarTraceId(root: Span): string | undefined {
+  const ctx = root.spanContext();
   return (ctx.traceFlags & TraceFlags.SAMPLED) !== 0 ? ctx.traceId : undefined;
 }
 
@@ -267,6 +268,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
     try {
       const state = this.runs.get(runId);
       if (state === undefined) return;
+      const endedAt = now();
       const span = state.span;
       if (span !== undefined) {
         const generation = lastGeneration(output);
@@ -282,15 +284,16 @@ export class WorkflowTracer extends BaseCallbackHandler {
         if (this.sink !== undefined) {
           // Priced and labelled by the requested model (stable across dated versions), else by the one that answered.
           const model = state.name !== UNKNOWN_MODEL ? state.name : (response.model ?? UNKNOWN_MODEL);
-          const cost = this.sink.llmEnded(state.stage ?? "other", model, usage, (now() - state.startedAt) / 1000, exemplarTraceId(span));
+          const cost = this.sink.llmEnded(state.stage ?? "other", model, usage, (endedAt - state.startedAt) / 1000, state.summary.traceId);
           if (cost !== undefined) {
-            span.setAttribute(Langfuse.OBSERVATION_COST_DETAILS, JSON.stringify({ input: cost.input, input_cache_read: cost.cacheRead, output: cost.output, total: cost.total }));
+            // JSON written directly (finite numbers; every LLM call runs this).
+            span.setAttribute(Langfuse.OBSERVATION_COST_DETAILS, `{"input":${cost.input},"input_cache_read":${cost.cacheRead},"output":${cost.output},"total":${cost.total}}`);
             span.setAttribute(Workflow.COST_USD, cost.total);
             state.summary.costUsd += cost.total;
           }
         }
       }
-      this.finish(state, undefined);
+      this.finish(state, undefined, endedAt);
     } catch (error) {
       this.fault("handleLLMEnd", error);
     }
@@ -301,7 +304,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       const state = this.runs.get(runId);
       if (state === undefined) return;
       if (this.sink !== undefined && state.span !== undefined) {
-        this.sink.llmFailed(state.stage ?? "other", state.name, errorType(error), (now() - state.startedAt) / 1000, exemplarTraceId(state.span));
+        this.sink.llmFailed(state.stage ?? "other", state.name, errorType(error), (now() - state.startedAt) / 1000, state.summary.traceId);
       }
       this.finish(state, error);
     } catch (e) {
@@ -478,19 +481,21 @@ export class WorkflowTracer extends BaseCallbackHandler {
   }
 
   private startWorkflow(runId: string, name: string, inputs: unknown, tags: string[] | undefined, metadata: Obj | undefined): void {
-    this.reapExpired();
+    const startedAt = now();
+    this.reapExpired(startedAt);
     const workflowName = this.options.workflowName ?? name;
     const identity = readIdentity(metadata);
     const summary = new WorkflowSummary(workflowName);
     summary.userId = identity.userId;
     summary.sessionId = identity.sessionId;
-    const state = new RunState(runId, RunKind.Workflow, workflowName, undefined, summary, now());
+    const state = new RunState(runId, RunKind.Workflow, workflowName, undefined, summary, startedAt);
     if (!this.track(state)) return;
     const attributes = workflowAttributes(workflowName, identity, userTags(tags, metadata), metadata, this.options);
     // The caller's active context (an HTTP server span) parents the workflow; LangChain runs awaited
     // handlers in the caller's async context, which is why awaitHandlers is on.
     const span = this.otel.startSpan(`${GenAIOperation.INVOKE_WORKFLOW} ${workflowName}`, { kind: SpanKind.INTERNAL, startTime: state.startedAt, attributes }, context.active());
     state.span = span;
+    this.startBatch(summary, span);
     if (this.options.contentLimit > 0) {
       const text = captured(inputs, this.options, { field: "input", runType: "workflow", name: workflowName });
       span.setAttribute(Langfuse.OBSERVATION_INPUT, text);
@@ -565,51 +570,59 @@ export class WorkflowTracer extends BaseCallbackHandler {
   private startChild(runId: string, parentRunId: string | undefined, kind: RunKind, name: string, tags: string[] | undefined, metadata: Obj | undefined): RunState | undefined {
     const parentEntry = this.runs.get(parentRunId);
     const parent = parentEntry?.kind === RunKind.Hidden ? parentEntry.parent : parentEntry;
+    const startedAt = now();
     let summary: WorkflowSummary | undefined;
     if (parent === undefined) {
       // Called outside any traced chain (e.g. `model.invoke(x, { callbacks: [tracer] })`): its own trace.
-      this.reapExpired();
+      this.reapExpired(startedAt);
       const identity = readIdentity(metadata);
       summary = new WorkflowSummary(name);
       summary.userId = identity.userId;
       summary.sessionId = identity.sessionId;
     }
-    const state = new RunState(runId, kind, name, parent, summary, now());
+    const state = new RunState(runId, kind, name, parent, summary, startedAt);
     if (!this.track(state)) return undefined;
     if (parent === undefined) state.pendingInputs = { tags, metadata };
     return state;
   }
 
-  /** Start the span of `state` under its parent's span (materialising lazy chain ancestors first). */
+  /** Start the span of `state`: under its parent's span (materialising lazy chain ancestors first), or as a root. */
   private openSpan(state: RunState, name: string, kind: SpanKind, attributes: Attributes): Span | undefined {
-    let parentContext: Context;
-    if (state.parent !== undefined) {
-      const parent = state.parent;
-      const parentSpan = this.materialize(parent);
-      // One context per parent, shared by all its children.
-      parentContext = parentSpan === undefined ? ROOT_CONTEXT : (parent.context ??= trace.setSpan(ROOT_CONTEXT, parentSpan));
-    } else {
-      parentContext = context.active();
-      const root = state.pendingInputs as { tags?: string[]; metadata?: Obj } | undefined;
-      state.pendingInputs = undefined;
-      Object.assign(attributes, workflowAttributes(state.name, readIdentity(root?.metadata), userTags(root?.tags, root?.metadata), root?.metadata, this.options), {
-        [Langfuse.OBSERVATION_TYPE]: attributes[Langfuse.OBSERVATION_TYPE],
-        [GenAI.OPERATION_NAME]: attributes[GenAI.OPERATION_NAME],
-      });
-    }
     const summary = state.summary;
-    if (state.parent !== undefined) {
+    const parent = state.parent;
+    if (parent !== undefined) {
       if (summary.userId !== undefined) attributes[Langfuse.TRACE_USER_ID] = summary.userId;
       if (summary.sessionId !== undefined) attributes[Langfuse.TRACE_SESSION_ID] = summary.sessionId;
+      const node = state.node;
+      if (node !== undefined && state.kind !== RunKind.Node) {
+        attributes[Workflow.STAGE] = state.stage ?? "other";
+        attributes["langgraph_node"] = node.name;
+      }
+      const parentSpan = this.materialize(parent);
+      const batch = summary.batch;
+      let span: Span;
+      if (parentSpan !== undefined && batch !== undefined) span = batch.start(parentSpan, name, kind, state.startedAt, attributes);
+      else span = this.otel.startSpan(name, { kind, startTime: state.startedAt, attributes }, parentSpan === undefined ? ROOT_CONTEXT : trace.setSpan(ROOT_CONTEXT, parentSpan));
+      state.span = span;
+      return span;
     }
-    const node = state.node;
-    if (node !== undefined && state.kind !== RunKind.Node) {
-      attributes[Workflow.STAGE] = state.stage ?? "other";
-      attributes["langgraph_node"] = node.name;
-    }
-    const span = this.otel.startSpan(name, { kind, startTime: state.startedAt, attributes }, parentContext);
+    // A root of its own (an LLM, tool or retriever called outside any traced chain): the trace attributes too.
+    const root = state.pendingInputs as { tags?: string[]; metadata?: Obj } | undefined;
+    state.pendingInputs = undefined;
+    Object.assign(attributes, workflowAttributes(state.name, readIdentity(root?.metadata), userTags(root?.tags, root?.metadata), root?.metadata, this.options), {
+      [Langfuse.OBSERVATION_TYPE]: attributes[Langfuse.OBSERVATION_TYPE],
+      [GenAI.OPERATION_NAME]: attributes[GenAI.OPERATION_NAME],
+    });
+    const span = this.otel.startSpan(name, { kind, startTime: state.startedAt, attributes }, context.active());
     state.span = span;
+    this.startBatch(summary, span);
     return span;
+  }
+
+  private startBatch(summary: WorkflowSummary, root: Span): void {
+    summary.traceId = exemplarTraceId(root);
+    // A trace sampled out (or a no-op tracer) has nothing to defer: its children are non-recording too.
+    if (root.isRecording()) summary.batch = new SpanBatch(this.otel, root);
   }
 
   /** The span of a run, creating it now for a chain that had none yet (so routing lambdas never show). */
@@ -632,7 +645,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
   }
 
   /** End a run's span (with error status unless the error is a LangGraph interrupt) and free its state. */
-  private finish(state: RunState, error: unknown): void {
+  private finish(state: RunState, error: unknown, endedAt = now()): void {
     this.runs.delete(state);
     const span = state.span;
     const interrupted = error !== undefined && isGraphInterrupt(error);
@@ -642,16 +655,15 @@ export class WorkflowTracer extends BaseCallbackHandler {
           span.setAttribute(Workflow.INTERRUPTED, true);
         } else {
           const message = errorMessage(error);
-          span.recordException(error instanceof Error ? error : message);
+          span.recordException(error instanceof Error ? error : message, endedAt);
           span.setStatus({ code: SpanStatusCode.ERROR, message });
           span.setAttribute("error.type", errorType(error));
           span.setAttribute(Langfuse.OBSERVATION_LEVEL, "ERROR");
           span.setAttribute(Langfuse.OBSERVATION_STATUS_MESSAGE, message.slice(0, 1000));
         }
       }
-      const endedAt = now();
       const duration = (endedAt - state.startedAt) / 1000;
-      const traceId = exemplarTraceId(span);
+      const traceId = state.summary.traceId;
       if (state.kind === RunKind.Node) {
         // A stage is timed once per entry: nodes nested in a node of the same stage (a subgraph's inner
         // nodes) are inside its time already.
@@ -662,6 +674,8 @@ export class WorkflowTracer extends BaseCallbackHandler {
         this.sink?.retrieverEnded(state.name, duration, error !== undefined && !interrupted, traceId);
       }
       if (state.kind === RunKind.Workflow) this.endWorkflow(state, span, error, interrupted, duration);
+      // The root's children go to the SDK before the root ends.
+      if (state.parent === undefined) state.summary.batch?.close();
       span.end(endedAt);
     }
     // A root that ends with runs of its invocation still open (a stream abandoned mid-way): free them.
@@ -684,11 +698,11 @@ export class WorkflowTracer extends BaseCallbackHandler {
     if (summary.valid !== undefined) span.setAttribute(Workflow.VALIDATION_VALID, summary.valid);
     if (summary.costUsd > 0) span.setAttribute(Workflow.COST_USD, summary.costUsd);
     if (outcome === "failed") span.setAttribute(Langfuse.OBSERVATION_LEVEL, "WARNING");
-    this.sink?.workflowEnded(outcome, summary.intent, summary.corrections, summary.valid, duration, exemplarTraceId(span));
+    this.sink?.workflowEnded(outcome, summary.intent, summary.corrections, summary.valid, duration, state.summary.traceId);
   }
 
-  private reapExpired(): void {
-    const stale = this.runs.expired(now());
+  private reapExpired(at: number): void {
+    const stale = this.runs.expired(at);
     if (stale !== undefined) for (const state of stale) this.reap(state);
   }
 
@@ -701,6 +715,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       span.setStatus({ code: SpanStatusCode.ERROR, message: "run never ended (reaped by langgraph-telemetry)" });
       span.setAttribute(Langfuse.OBSERVATION_LEVEL, "ERROR");
       span.setAttribute(Langfuse.OBSERVATION_STATUS_MESSAGE, "run never ended (reaped)");
+      if (state.parent === undefined) state.summary.batch?.close();
       span.end(now());
     }
   }
