@@ -1,5 +1,6 @@
 import { context, propagation, trace, type TracerProvider } from "@opentelemetry/api";
 import type { SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { flushDeferredSpans } from "../tracer/deferred-span.js";
 import { VERSION } from "../version.js";
 import { raceDeadline } from "./batch-queue.js";
 import { BufferedSpanExporter } from "./buffered-exporter.js";
@@ -129,10 +130,12 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
   return {
     tracerProvider: provider,
     async forceFlush() {
+      handOverDeferredSpans();
       await raceDeadline(provider.forceFlush(), Date.now() + o.shutdownTimeoutMs);
     },
     shutdown() {
       shutdownPromise ??= (async () => {
+        handOverDeferredSpans();
         await raceDeadline(provider.shutdown(), Date.now() + o.shutdownTimeoutMs);
         if (o.register) {
           trace.disable();
@@ -152,6 +155,15 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
       return out;
     },
   };
+}
+
+/** The tracers' ended spans still batched (src/tracer/deferred-span.ts) go to the provider before it flushes. */
+function handOverDeferredSpans(): void {
+  try {
+    flushDeferredSpans();
+  } catch {
+    // A throwing span processor was already counted by the tracer that owns the batch.
+  }
 }
 
 function summary(o: ResolvedTelemetryOptions): string {

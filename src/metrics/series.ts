@@ -12,12 +12,11 @@ import type { Counter, Histogram, LabelValues } from "prom-client";
 abstract class Series<E> {
   private entry: E | undefined = undefined;
   private key = "";
-  /** False once the entry could not be found in the expected shape: public API only from then on. */
-  private direct = true;
-
   constructor(
     private readonly metric: object,
     protected readonly labels: LabelValues<string>,
+    /** False: public API only (a series that is not kept, or whose entry was not in the expected shape). */
+    private direct: boolean,
   ) {}
 
   /** The entry to add into, or undefined when the caller must go through the public API. */
@@ -70,8 +69,10 @@ export class CounterSeries extends Series<CounterEntry> {
   constructor(
     private readonly counter: Counter<string>,
     labels: LabelValues<string>,
+    /** False for a one-off series (not cached by the caller): no lookup of prom-client's entry. */
+    direct = true,
   ) {
-    super(counter, labels);
+    super(counter, labels, direct);
   }
 
   /** Add `n` (> 0, finite; callers check). */
@@ -103,9 +104,12 @@ export class HistogramSeries extends Series<HistogramEntry> {
   constructor(
     private readonly histogram: Histogram<string>,
     labels: LabelValues<string>,
+    /** The histogram's buckets, in the order it was given them. */
     private readonly bounds: readonly number[],
+    /** False for a one-off series (not cached by the caller): no lookup of prom-client's entry. */
+    direct = true,
   ) {
-    super(histogram, labels);
+    super(histogram, labels, direct);
     this.keys = bounds.map(String);
   }
 
@@ -131,6 +135,8 @@ export class HistogramSeries extends Series<HistogramEntry> {
 
   protected valid(entry: HistogramEntry): boolean {
     if (typeof entry.sum !== "number" || typeof entry.count !== "number" || entry.bucketValues === null || typeof entry.bucketValues !== "object") return false;
+    // Exactly our bounds, or counts would land in the wrong buckets.
+    if (Object.keys(entry.bucketValues).length !== this.keys.length) return false;
     for (const key of this.keys) if (typeof entry.bucketValues[key] !== "number") return false;
     return true;
   }

@@ -104,7 +104,8 @@ export class WorkflowMetrics implements TelemetrySink {
   private readonly modelSeries = new Map<string, ModelSeries>();
   private readonly stageLatency = new Map<string, HistogramSeries>();
   private readonly queryCounts = new Map<string, CounterSeries>();
-  private readonly validationCounts = new Map<string, CounterSeries>();
+  private readonly validSeries: CounterSeries;
+  private readonly invalidCounts = new Map<string, CounterSeries>();
   private readonly confidenceSeries: HistogramSeries;
   private readonly correctionSeries: { success: HistogramSeries; failed: HistogramSeries };
 
@@ -150,6 +151,7 @@ export class WorkflowMetrics implements TelemetrySink {
     this.internalErrors = new Counter({ name: n("internalErrors"), help: "Internal errors of langgraph-telemetry, swallowed so the workflow never saw them.", registers });
     this.spansDropped = new Counter({ name: n("spansDropped"), help: "Spans dropped before export (queue full or exporter failing).", registers });
     this.runsReaped = new Counter({ name: n("runsReaped"), help: "Runs that never ended and were reaped after the tracer's TTL.", registers });
+    this.validSeries = new CounterSeries(this.validations, { result: "valid", error_category: "none" });
     this.confidenceSeries = new HistogramSeries(this.confidence, {}, CONFIDENCE_BUCKETS);
     this.correctionSeries = {
       success: new HistogramSeries(this.corrections, { result: "success" }, CORRECTION_BUCKETS),
@@ -161,11 +163,16 @@ export class WorkflowMetrics implements TelemetrySink {
 
   /** Record a validation result (for code that is not a traced node). */
   recordValidation(valid: boolean, errorCategory?: string): void {
-    const category = valid ? "none" : this.errorCategories.value(errorCategory, "unknown");
-    let series = this.validationCounts.get(category);
+    if (valid) {
+      this.validSeries.inc(1);
+      return;
+    }
+    const category = this.errorCategories.value(errorCategory, "unknown");
+    let series = this.invalidCounts.get(category);
     if (series === undefined) {
-      series = new CounterSeries(this.validations, { result: valid ? "valid" : "invalid", error_category: category });
-      if (this.validationCounts.size < MAX_CACHED) this.validationCounts.set(category, series);
+      const keep = this.invalidCounts.size < MAX_CACHED;
+      series = new CounterSeries(this.validations, { result: "invalid", error_category: category }, keep);
+      if (keep) this.invalidCounts.set(category, series);
     }
     series.inc(1);
   }
@@ -316,8 +323,9 @@ export class WorkflowMetrics implements TelemetrySink {
   private llmCall(series: ModelSeries, stage: string): CounterSeries {
     let calls = series.calls.get(stage);
     if (calls === undefined) {
-      calls = new CounterSeries(this.llmCalls, { operation: stage, model: series.label });
-      if (series.calls.size < MAX_CACHED) series.calls.set(stage, calls);
+      const keep = series.calls.size < MAX_CACHED;
+      calls = new CounterSeries(this.llmCalls, { operation: stage, model: series.label }, keep);
+      if (keep) series.calls.set(stage, calls);
     }
     return calls;
   }
@@ -330,8 +338,9 @@ export class WorkflowMetrics implements TelemetrySink {
     }
     let latency = series.latency.get(stage);
     if (latency === undefined) {
-      latency = new HistogramSeries(this.llmLatency, { operation: stage, model: series.label }, this.options.llmLatencyBuckets);
-      if (series.latency.size < MAX_CACHED) series.latency.set(stage, latency);
+      const keep = series.latency.size < MAX_CACHED;
+      latency = new HistogramSeries(this.llmLatency, { operation: stage, model: series.label }, this.options.llmLatencyBuckets, keep);
+      if (keep) series.latency.set(stage, latency);
     }
     latency.observe(durationSeconds);
   }
@@ -341,8 +350,9 @@ export class WorkflowMetrics implements TelemetrySink {
     const key = `${label}\u0000${outcome}`;
     let series = this.queryCounts.get(key);
     if (series === undefined) {
-      series = new CounterSeries(this.queries, { intent: label, status: outcome });
-      if (this.queryCounts.size < MAX_CACHED) this.queryCounts.set(key, series);
+      const keep = this.queryCounts.size < MAX_CACHED;
+      series = new CounterSeries(this.queries, { intent: label, status: outcome }, keep);
+      if (keep) this.queryCounts.set(key, series);
     }
     return series;
   }
@@ -354,8 +364,9 @@ export class WorkflowMetrics implements TelemetrySink {
     }
     let series = this.stageLatency.get(stage);
     if (series === undefined) {
-      series = new HistogramSeries(this.queryLatency, { stage }, this.options.latencyBuckets);
-      if (this.stageLatency.size < MAX_CACHED) this.stageLatency.set(stage, series);
+      const keep = this.stageLatency.size < MAX_CACHED;
+      series = new HistogramSeries(this.queryLatency, { stage }, this.options.latencyBuckets, keep);
+      if (keep) this.stageLatency.set(stage, series);
     }
     series.observe(durationSeconds);
   }

@@ -16,7 +16,7 @@ import { GenAI, GenAIOperation, LANGSMITH_HIDDEN_TAG, Langfuse, ObservationType,
 import type { NodeResults, TracerStats, WorkflowOutcome, WorkflowStage, WorkflowTracerOptions } from "../types.js";
 import { VERSION } from "../version.js";
 import { toSemconvMessages } from "./content.js";
-import { SpanBatch } from "./deferred-span.js";
+import { DeferredSpan, flushDeferredSpans, SpanBatch } from "./deferred-span.js";
 import { errorMessage, errorType, isGraphInterrupt } from "./errors.js";
 import { generationOutput, lastGeneration, readChunkUsage, readLlmRequest, readResponse, readUsage, UNKNOWN_MODEL } from "./llm-info.js";
 import { resolveTracerOptions, type ResolvedTracerOptions } from "./options.js";
@@ -99,6 +99,8 @@ export class WorkflowTracer extends BaseCallbackHandler {
   private droppedRuns = 0;
   private readonly warned = new Set<string>();
   private readonly nodes = new Map<string, NodeInfo>();
+  /** A span processor threw while a SpanBatch handed spans over (made once, shared by every batch). */
+  private readonly onExportError = (error: unknown): void => this.fault("span processor", error);
 
   constructor(options?: WorkflowTracerOptions) {
     super();
@@ -126,6 +128,19 @@ export class WorkflowTracer extends BaseCallbackHandler {
       reapedRuns: this.reapedRuns,
       droppedRuns: this.droppedRuns,
     };
+  }
+
+  /**
+   * Hand the spans that have ended, in runs still going, to the OpenTelemetry SDK now rather than within the
+   * second (see "Spans below the root reach the SDK in batches" in README). Call it before your own
+   * `provider.forceFlush()` or `shutdown()`; `setupTelemetry`'s do it for you.
+   */
+  flush(): void {
+    try {
+      flushDeferredSpans();
+    } catch (error) {
+      this.fault("flush", error);
+    }
   }
 
   /** End (status ERROR) and free every run older than `runTtlMs` now, rather than at the next run start. */
@@ -430,10 +445,20 @@ export class WorkflowTracer extends BaseCallbackHandler {
     }
   }
 
-  /** @internal The span of node run `runId`, so traceNode can make it active while the node runs. */
+  /**
+   * @internal The span of node run `runId`, so traceNode can make it active while the node runs: the SDK span
+   * itself (created now if it was deferred), so code in the node sees a real span.
+   */
   nodeSpan(runId: string): Span | undefined {
-    const state = this.runs.get(runId);
-    return state?.kind === RunKind.Node ? state.span : undefined;
+    try {
+      const state = this.runs.get(runId);
+      if (state?.kind !== RunKind.Node) return undefined;
+      const span = state.span;
+      return span instanceof DeferredSpan ? span.materialize() : span;
+    } catch (error) {
+      this.fault("nodeSpan", error);
+      return undefined;
+    }
   }
 
   /** @internal Results reported by a node: span attributes now, summary for the root and metrics. */
@@ -622,7 +647,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
   private startBatch(summary: WorkflowSummary, root: Span): void {
     summary.traceId = exemplarTraceId(root);
     // A trace sampled out (or a no-op tracer) has nothing to defer: its children are non-recording too.
-    if (root.isRecording()) summary.batch = new SpanBatch(this.otel, root);
+    if (root.isRecording()) summary.batch = new SpanBatch(this.otel, root, this.onExportError);
   }
 
   /** The span of a run, creating it now for a chain that had none yet (so routing lambdas never show). */
@@ -674,9 +699,12 @@ export class WorkflowTracer extends BaseCallbackHandler {
         this.sink?.retrieverEnded(state.name, duration, error !== undefined && !interrupted, traceId);
       }
       if (state.kind === RunKind.Workflow) this.endWorkflow(state, span, error, interrupted, duration);
-      // The root's children go to the SDK before the root ends.
-      if (state.parent === undefined) state.summary.batch?.close();
-      span.end(endedAt);
+      // The root's children go to the SDK before the root ends (and the root ends whatever they do).
+      try {
+        if (state.parent === undefined) state.summary.batch?.close();
+      } finally {
+        span.end(endedAt);
+      }
     }
     // A root that ends with runs of its invocation still open (a stream abandoned mid-way): free them.
     if (state.parent === undefined && state.summary.openRuns > 0) {
@@ -715,8 +743,11 @@ export class WorkflowTracer extends BaseCallbackHandler {
       span.setStatus({ code: SpanStatusCode.ERROR, message: "run never ended (reaped by langgraph-telemetry)" });
       span.setAttribute(Langfuse.OBSERVATION_LEVEL, "ERROR");
       span.setAttribute(Langfuse.OBSERVATION_STATUS_MESSAGE, "run never ended (reaped)");
-      if (state.parent === undefined) state.summary.batch?.close();
-      span.end(now());
+      try {
+        if (state.parent === undefined) state.summary.batch?.close();
+      } finally {
+        span.end(now());
+      }
     }
   }
 

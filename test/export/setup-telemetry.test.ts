@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { setupTelemetry, WorkflowMetrics, WorkflowTracer, type Telemetry, type TelemetryOptions } from "../../src/index.js";
 import { Scrape } from "../support/exposition.js";
 import { LoopbackReceiver, refusingUrl, type WireSpan } from "../support/otlp-receiver.js";
+import { ScriptedChatModel } from "../support/scripted-chat-model.js";
+import { askStep, stepsGraph } from "../support/steps-graph.js";
 import { buildText2QueryGraph } from "../support/text2query-graph.js";
 
 const LANGFUSE_TRACES = "/api/public/otel/v1/traces";
@@ -150,6 +152,24 @@ describe("setupTelemetry → any OTLP backend (loopback collector)", () => {
     const expected = idsOf(memory.getFinishedSpans());
     expect(langfuse.spans(LANGFUSE_TRACES).map((s) => s.spanId).sort()).toEqual(expected);
     expect(collector.spans("/v1/traces").map((s) => s.spanId).sort()).toEqual(expected);
+  });
+
+  it("forceFlush() in the middle of a run sends the spans that have ended so far (a shutdown on SIGTERM keeps them)", async () => {
+    const collector = await receiver();
+    const { telemetry: t, tracer } = await telemetry({ otlp: { url: `${collector.url}/v1/traces` } });
+    let sentMidRun: string[] = [];
+    const graph = stepsGraph({
+      plan: askStep(new ScriptedChatModel({ model: "gpt-4o-mini", replies: [{ content: "plan" }] }), "plan it"),
+      work: async () => {
+        await t.forceFlush();
+        sentMidRun = collector.spans("/v1/traces").map((s) => s.name);
+        return { answer: "worked" };
+      },
+    });
+    await graph.invoke({ question: "?" }, { callbacks: [tracer], runName: "wf" });
+    expect(sentMidRun.sort()).toEqual(["chat gpt-4o-mini", "plan"]);
+    await t.forceFlush();
+    expect(collector.spans("/v1/traces").map((s) => s.name).sort()).toEqual(["chat gpt-4o-mini", "invoke_workflow wf", "plan", "work"]);
   });
 
   it("works with no exporter configured, keeps spans local and says so once", async () => {

@@ -75,6 +75,19 @@ describe("WorkflowMetrics hot-path series", () => {
     expect(m.value("t_validation_results_total", { result: "invalid", error_category: "syntax" })).toBe(1);
   });
 
+  it("keeps valid and invalid apart even when an invalid result's category is called none", async () => {
+    const registry = new Registry();
+    const metrics = new WorkflowMetrics({ registry, prefix: "t_" });
+    metrics.recordValidation(true);
+    metrics.recordValidation(false, "none");
+    metrics.recordValidation(false, "none");
+    metrics.recordValidation(true);
+    metrics.recordValidation(true);
+    const m = await Scrape.of(registry);
+    expect(m.value("t_validation_results_total", { result: "valid", error_category: "none" })).toBe(3);
+    expect(m.value("t_validation_results_total", { result: "invalid", error_category: "none" })).toBe(2);
+  });
+
   it("still records when a series of ours was removed from under it by prom-client's API", async () => {
     const registry = new Registry();
     const metrics = new WorkflowMetrics({ registry, prefix: "t_" });

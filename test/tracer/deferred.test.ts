@@ -1,48 +1,50 @@
 import { context, trace } from "@opentelemetry/api";
-import { HumanMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
-import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { traceNode, WorkflowTracer } from "../../src/index.js";
 import { hrMs, one, parentId, setupOtel } from "../support/otel.js";
 import { ScriptedChatModel } from "../support/scripted-chat-model.js";
+import { askStep, stepsGraph, type StepState } from "../support/steps-graph.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const State = Annotation.Root({ question: Annotation<string>(), answer: Annotation<string>() });
+const model = (...answers: string[]) => new ScriptedChatModel({ model: "gpt-4o-mini", replies: answers.map((content) => ({ content })) });
 
 /**
  * The spans below a workflow's root are handed to the SDK in batches (src/tracer/deferred-span.ts). What a
  * user relies on must not change: times as they happened, parents, a span of their own inside a node parented
- * on it, and spans of a long run reaching the exporter while it is still running.
+ * on it, span processors seeing parents around children, and spans of a long run reaching the exporter while
+ * it is still running.
  */
 describe("spans below the root, handed to the SDK in batches", () => {
   let otel: ReturnType<typeof setupOtel>;
+  let tracer: WorkflowTracer;
   beforeEach(() => {
     otel = setupOtel();
+    tracer = new WorkflowTracer({ tracerProvider: otel.provider });
   });
   afterEach(async () => {
     await otel.shutdown();
   });
+  const run = (graph: ReturnType<typeof stepsGraph>, callbacks: unknown[] = [tracer]) =>
+    graph.invoke({ question: "?" }, { callbacks: callbacks as never, runName: "wf" });
 
   it("keeps the times of what happened: a node that waits 60 ms lasts 60 ms and sits inside its workflow", async () => {
-    const tracer = new WorkflowTracer({ tracerProvider: otel.provider });
-    const graph = new StateGraph(State)
-      .addNode("think", async () => {
-        await sleep(60);
-        return { answer: "42" };
-      })
-      .addNode("respond", async () => ({ answer: "42!" }))
-      .addEdge(START, "think")
-      .addEdge("think", "respond")
-      .addEdge("respond", END)
-      .compile();
-    await graph.invoke({ question: "?" }, { callbacks: [tracer], runName: "wf" });
+    await run(
+      stepsGraph({
+        think: async () => {
+          await sleep(60);
+          return { answer: "42" };
+        },
+        respond: () => ({ answer: "42!" }),
+      }),
+    );
     const spans = otel.spans();
     const root = one(spans, "invoke_workflow wf");
     const think = one(spans, "think");
     const respond = one(spans, "respond");
-    const ms = (s: typeof root) => hrMs(s.endTime) - hrMs(s.startTime);
+    const ms = (s: ReadableSpan) => hrMs(s.endTime) - hrMs(s.startTime);
     expect(ms(think)).toBeGreaterThanOrEqual(59);
     expect(ms(think)).toBeLessThan(1000);
     expect(hrMs(think.startTime)).toBeGreaterThanOrEqual(hrMs(root.startTime));
@@ -53,24 +55,19 @@ describe("spans below the root, handed to the SDK in batches", () => {
   });
 
   it("parents a span the node starts itself, and a log line's ids, on the node's span (traceNode)", async () => {
-    const tracer = new WorkflowTracer({ tracerProvider: otel.provider });
     const own = otel.provider.getTracer("db-client");
     let seenInside: { traceId: string; spanId: string } | undefined;
-    const graph = new StateGraph(State)
-      .addNode(
-        "execute_sql",
-        traceNode("execution", async () => {
+    await run(
+      stepsGraph({
+        execute_sql: traceNode("execution", async () => {
           seenInside = trace.getSpan(context.active())?.spanContext();
           const query = own.startSpan("SELECT orders");
           await sleep(5);
           query.end();
           return { answer: "3 rows" };
         }),
-      )
-      .addEdge(START, "execute_sql")
-      .addEdge("execute_sql", END)
-      .compile();
-    await graph.invoke({ question: "?" }, { callbacks: [tracer], runName: "wf" });
+      }),
+    );
     const spans = otel.spans();
     const node = one(spans, "execute_sql");
     const query = one(spans, "SELECT orders");
@@ -80,52 +77,74 @@ describe("spans below the root, handed to the SDK in batches", () => {
   });
 
   it("exports the spans of a long run while it runs: an LLM call is in the exporter a second later, before the run ends", async () => {
-    const tracer = new WorkflowTracer({ tracerProvider: otel.provider });
-    const model = new ScriptedChatModel({ model: "gpt-4o-mini", replies: [{ content: "plan" }, { content: "done" }] });
+    const llm = model("plan", "done");
     let exportedDuringRun: string[] = [];
-    const graph = new StateGraph(State)
-      .addNode("plan", async (_s, config) => {
-        await model.invoke([new HumanMessage("plan it")], config);
-        return { answer: "plan" };
-      })
-      .addNode("work", async () => {
-        await sleep(1100);
-        return { answer: "worked" };
-      })
-      .addNode("report", async (_s, config) => {
-        exportedDuringRun = otel.spans().map((s) => s.name);
-        await model.invoke([new HumanMessage("report")], config);
-        return { answer: "done" };
-      })
-      .addEdge(START, "plan")
-      .addEdge("plan", "work")
-      .addEdge("work", "report")
-      .addEdge("report", END)
-      .compile();
-    await graph.invoke({ question: "?" }, { callbacks: [tracer], runName: "wf" });
+    await run(
+      stepsGraph({
+        plan: askStep(llm, "plan it"),
+        work: async () => {
+          await sleep(1100);
+          return { answer: "worked" };
+        },
+        report: async (state, config) => {
+          exportedDuringRun = otel.spans().map((s) => s.name);
+          return askStep(llm, "report")(state, config);
+        },
+      }),
+    );
     // `work` ended more than a second after the first span of the run ended: the batch went to the SDK then.
     expect(exportedDuringRun).toEqual(expect.arrayContaining(["chat gpt-4o-mini", "plan", "work"]));
     expect(exportedDuringRun).not.toContain("invoke_workflow wf");
-    const spans = otel.spans();
-    expect(spans.filter((s) => s.name === "chat gpt-4o-mini")).toHaveLength(2);
-    expect(spans).toHaveLength(6);
+    expect(otel.spans().filter((s) => s.name === "chat gpt-4o-mini")).toHaveLength(2);
+    expect(otel.spans()).toHaveLength(6);
     expect(tracer.stats()).toMatchObject({ internalErrors: 0, activeRuns: 0 });
   });
 
+  it("hands ended spans over within about a second even while one long call keeps the run busy", async () => {
+    let exportedMidCall: string[] = [];
+    await run(
+      stepsGraph({
+        plan: askStep(model("plan"), "plan it"),
+        work: async () => {
+          // One long call: nothing ends in this run for 1.6 s.
+          await sleep(1300);
+          exportedMidCall = otel.spans().map((s) => s.name);
+          await sleep(300);
+          return { answer: "worked" };
+        },
+      }),
+    );
+    expect(exportedMidCall.sort()).toEqual(["chat gpt-4o-mini", "plan"]);
+    expect(otel.spans()).toHaveLength(4);
+  });
+
+  it("hands ended spans over at once on tracer.flush(), before the SDK is flushed or shut down", async () => {
+    let exportedAfterFlush: string[] = [];
+    await run(
+      stepsGraph({
+        plan: askStep(model("plan"), "plan it"),
+        work: () => {
+          tracer.flush();
+          exportedAfterFlush = otel.spans().map((s) => s.name);
+          return { answer: "worked" };
+        },
+      }),
+    );
+    expect(exportedAfterFlush.sort()).toEqual(["chat gpt-4o-mini", "plan"]);
+  });
+
   it("hands a huge run to the SDK in bounded batches and loses none of it: 1,200 tool calls in one node", async () => {
-    const tracer = new WorkflowTracer({ tracerProvider: otel.provider });
     const lookup = tool(async ({ id }: { id: number }) => `row ${id}`, { name: "lookup", description: "Look a row up.", schema: z.object({ id: z.number() }) });
     let exportedDuringRun = 0;
-    const graph = new StateGraph(State)
-      .addNode("fetch", async (_s, config) => {
-        for (let id = 0; id < 1200; id++) await lookup.invoke({ id }, config);
-        exportedDuringRun = otel.spans().length;
-        return { answer: "fetched" };
-      })
-      .addEdge(START, "fetch")
-      .addEdge("fetch", END)
-      .compile();
-    await graph.invoke({ question: "?" }, { callbacks: [tracer], runName: "wf" });
+    await run(
+      stepsGraph({
+        fetch: async (_s, config) => {
+          for (let id = 0; id < 1200; id++) await lookup.invoke({ id }, config);
+          exportedDuringRun = otel.spans().length;
+          return { answer: "fetched" };
+        },
+      }),
+    );
     // Batches of at most 512 spans: two went to the SDK during the node (1,024 of the 1,201 recorded by then).
     expect(exportedDuringRun).toBeGreaterThanOrEqual(1000);
     expect(exportedDuringRun).toBeLessThan(1200);
@@ -137,21 +156,72 @@ describe("spans below the root, handed to the SDK in batches", () => {
   });
 
   it("keeps an error's exception event and status on a node span, at the time it happened", async () => {
-    const tracer = new WorkflowTracer({ tracerProvider: otel.provider });
-    const graph = new StateGraph(State)
-      .addNode("validate", async () => {
+    const failing = stepsGraph({
+      validate: async () => {
         await sleep(20);
         throw new Error("column users.nme does not exist");
-      })
-      .addEdge(START, "validate")
-      .addEdge("validate", END)
-      .compile();
-    await expect(graph.invoke({ question: "?" }, { callbacks: [tracer], runName: "wf" })).rejects.toThrow("nme");
+      },
+    });
+    await expect(run(failing)).rejects.toThrow("nme");
     const node = one(otel.spans(), "validate");
     expect(node.status).toMatchObject({ code: 2, message: "column users.nme does not exist" });
     const event = node.events.find((e) => e.name === "exception");
     expect(event?.attributes?.["exception.message"]).toBe("column users.nme does not exist");
     expect(hrMs(event!.time)).toBeGreaterThanOrEqual(hrMs(node.startTime) + 19);
     expect(hrMs(event!.time)).toBeLessThanOrEqual(hrMs(node.endTime));
+  });
+
+  it("shows span processors every start before its children's and every end after its children's", async () => {
+    const events: string[] = [];
+    const recorder: SpanProcessor = {
+      onStart: (span) => void events.push(`start ${span.name}`),
+      onEnd: (span) => void events.push(`end ${span.name}`),
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    const provider = new BasicTracerProvider({ spanProcessors: [recorder] });
+    const llm = model("a", "b");
+    await run(
+      stepsGraph({
+        first: askStep(llm, "one"),
+        second: traceNode("generation", (state: typeof StepState.State, config) => askStep(llm, "two")(state, config)),
+      }),
+      [new WorkflowTracer({ tracerProvider: provider })],
+    );
+    const at = (e: string, nth = 0) => {
+      const i = events.map((x, k) => (x === e ? k : -1)).filter((k) => k >= 0)[nth];
+      expect(i, `${e} #${nth} in ${events.join(", ")}`).toBeDefined();
+      return i as number;
+    };
+    expect(events).toHaveLength(10);
+    for (const [nth, node] of ["first", "second"].entries()) {
+      expect(at(`start ${node}`)).toBeGreaterThan(at("start invoke_workflow wf"));
+      expect(at(`end ${node}`)).toBeLessThan(at("end invoke_workflow wf"));
+      // Each node's LLM call starts after its node and ends before it.
+      expect(at("start chat gpt-4o-mini", nth)).toBeGreaterThan(at(`start ${node}`));
+      expect(at("end chat gpt-4o-mini", nth)).toBeLessThan(at(`end ${node}`));
+    }
+    await provider.shutdown();
+  });
+
+  it("ends the root and the rest of the run when a span processor throws, counts it, and leaves the result alone", async () => {
+    const exporter = new InMemorySpanExporter();
+    const throwing: SpanProcessor = {
+      onStart: () => {},
+      onEnd: (span) => {
+        if (span.name.startsWith("chat")) throw new Error("processor bug");
+      },
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter), throwing] });
+    const own = new WorkflowTracer({ tracerProvider: provider });
+    const result = await run(stepsGraph({ ask: askStep(model("a"), "q"), after: () => ({ answer: "after" }) }), [own]);
+    expect(result.answer).toBe("after");
+    await provider.forceFlush();
+    expect(exporter.getFinishedSpans().map((s) => s.name).sort()).toEqual(["after", "ask", "chat gpt-4o-mini", "invoke_workflow wf"]);
+    expect(own.stats().internalErrors).toBeGreaterThanOrEqual(1);
+    expect(own.stats().activeRuns).toBe(0);
+    await provider.shutdown();
   });
 });
