@@ -130,12 +130,13 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
   return {
     tracerProvider: provider,
     async forceFlush() {
-      handOverDeferredSpans();
+      // The tracers' ended spans still batched go to the provider first (a throwing processor is counted there).
+      flushDeferredSpans();
       await raceDeadline(provider.forceFlush(), Date.now() + o.shutdownTimeoutMs);
     },
     shutdown() {
       shutdownPromise ??= (async () => {
-        handOverDeferredSpans();
+        flushDeferredSpans();
         await raceDeadline(provider.shutdown(), Date.now() + o.shutdownTimeoutMs);
         if (o.register) {
           trace.disable();
@@ -155,15 +156,6 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
       return out;
     },
   };
-}
-
-/** The tracers' ended spans still batched (src/tracer/deferred-span.ts) go to the provider before it flushes. */
-function handOverDeferredSpans(): void {
-  try {
-    flushDeferredSpans();
-  } catch {
-    // A throwing span processor was already counted by the tracer that owns the batch.
-  }
 }
 
 function summary(o: ResolvedTelemetryOptions): string {

@@ -60,6 +60,18 @@ interface ModelSeries {
 const MAX_CACHED = 1000;
 
 /**
+ * A series not in `cache` yet: made, and kept under `key` while the cache has room; past that a one-off
+ * (`keep` false: public API, no lookup of prom-client's entry). Called on a miss only, so the hot path
+ * allocates no closure.
+ */
+function made<S>(cache: Map<string, S>, key: string, make: (keep: boolean) => S): S {
+  const keep = cache.size < MAX_CACHED;
+  const series = make(keep);
+  if (keep) cache.set(key, series);
+  return series;
+}
+
+/**
  * Prometheus metrics of LLM workflows (prom-client): runs, stage latency, LLM calls, tokens, cost, errors,
  * validation, corrections, confidence, tools, retrievers, and the library's own health.
  *
@@ -168,12 +180,8 @@ export class WorkflowMetrics implements TelemetrySink {
       return;
     }
     const category = this.errorCategories.value(errorCategory, "unknown");
-    let series = this.invalidCounts.get(category);
-    if (series === undefined) {
-      const keep = this.invalidCounts.size < MAX_CACHED;
-      series = new CounterSeries(this.validations, { result: "invalid", error_category: category }, keep);
-      if (keep) this.invalidCounts.set(category, series);
-    }
+    const series =
+      this.invalidCounts.get(category) ?? made(this.invalidCounts, category, (keep) => new CounterSeries(this.validations, { result: "invalid", error_category: category }, keep));
     series.inc(1);
   }
 
@@ -321,13 +329,7 @@ export class WorkflowMetrics implements TelemetrySink {
   }
 
   private llmCall(series: ModelSeries, stage: string): CounterSeries {
-    let calls = series.calls.get(stage);
-    if (calls === undefined) {
-      const keep = series.calls.size < MAX_CACHED;
-      calls = new CounterSeries(this.llmCalls, { operation: stage, model: series.label }, keep);
-      if (keep) series.calls.set(stage, calls);
-    }
-    return calls;
+    return series.calls.get(stage) ?? made(series.calls, stage, (keep) => new CounterSeries(this.llmCalls, { operation: stage, model: series.label }, keep));
   }
 
   private observeLlm(series: ModelSeries, stage: string, durationSeconds: number, traceId: string | undefined): void {
@@ -336,25 +338,16 @@ export class WorkflowMetrics implements TelemetrySink {
       observe(this.llmLatency, this.options.exemplars, { operation: stage, model: series.label }, durationSeconds, traceId);
       return;
     }
-    let latency = series.latency.get(stage);
-    if (latency === undefined) {
-      const keep = series.latency.size < MAX_CACHED;
-      latency = new HistogramSeries(this.llmLatency, { operation: stage, model: series.label }, this.options.llmLatencyBuckets, keep);
-      if (keep) series.latency.set(stage, latency);
-    }
+    const latency =
+      series.latency.get(stage) ??
+      made(series.latency, stage, (keep) => new HistogramSeries(this.llmLatency, { operation: stage, model: series.label }, this.options.llmLatencyBuckets, keep));
     latency.observe(durationSeconds);
   }
 
   private queryCount(intent: string | undefined, outcome: WorkflowOutcome): CounterSeries {
     const label = this.intents.value(intent, "unknown");
     const key = `${label}\u0000${outcome}`;
-    let series = this.queryCounts.get(key);
-    if (series === undefined) {
-      const keep = this.queryCounts.size < MAX_CACHED;
-      series = new CounterSeries(this.queries, { intent: label, status: outcome }, keep);
-      if (keep) this.queryCounts.set(key, series);
-    }
-    return series;
+    return this.queryCounts.get(key) ?? made(this.queryCounts, key, (keep) => new CounterSeries(this.queries, { intent: label, status: outcome }, keep));
   }
 
   private observeStage(stage: string, durationSeconds: number, traceId: string | undefined): void {
@@ -362,12 +355,7 @@ export class WorkflowMetrics implements TelemetrySink {
       observe(this.queryLatency, this.options.exemplars, { stage }, durationSeconds, traceId);
       return;
     }
-    let series = this.stageLatency.get(stage);
-    if (series === undefined) {
-      const keep = this.stageLatency.size < MAX_CACHED;
-      series = new HistogramSeries(this.queryLatency, { stage }, this.options.latencyBuckets, keep);
-      if (keep) this.stageLatency.set(stage, series);
-    }
+    const series = this.stageLatency.get(stage) ?? made(this.stageLatency, stage, (keep) => new HistogramSeries(this.queryLatency, { stage }, this.options.latencyBuckets, keep));
     series.observe(durationSeconds);
   }
 }

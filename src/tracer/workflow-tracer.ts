@@ -8,7 +8,6 @@ import {
   trace,
   TraceFlags,
   type Attributes,
-  type Context,
   type Span,
   type Tracer,
 } from "@opentelemetry/api";
