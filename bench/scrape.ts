@@ -19,7 +19,7 @@ async function measure(shape: ScrapeCase["shape"], labelValues: number, renders:
   const metrics = new lib.WorkflowMetrics({ registry, maxLabelValues: labelValues + 10 });
   for (let i = 0; i < labelValues; i++) {
     if (shape === "counter") metrics.recordQuery(`intent_${i}`, "success", 0.5);
-    else metrics.toolEnded(`tool_${i}`, 0.02, false, undefined);
+    else metrics.toolEnded({ name: `tool_${i}`, durationSeconds: 0.02, failed: false, traceId: undefined });
   }
   const heapBytes = gcHeap();
   let text = "";

@@ -99,7 +99,10 @@ export const Workflow = {
   ROW_COUNT: "workflow.row_count",
   SCORE_PREFIX: "workflow.score.",
   INTERRUPTED: "workflow.interrupted",
+  /** The run never ended and the tracer ended it (its root ended first, or nothing happened for `runTtlMs`). */
+  ABANDONED: "workflow.abandoned",
   COST_USD: "workflow.cost_usd",
+  RETRIEVER_DOCUMENTS: "workflow.retriever.documents",
 } as const;
 
 /** LangGraph's own metadata keys, kept verbatim so spans filter the same way as LangSmith and Langfuse metadata. */

@@ -16,8 +16,8 @@ export type {
 export { GenAI, GenAIOperation, Langfuse, LangGraph, ObservationType, Workflow, GEN_AI_SEMCONV_VERSION } from "./attributes.js";
 export { VERSION } from "./version.js";
 export { WorkflowMetrics, METRIC_NAMES } from "./metrics/workflow-metrics.js";
-export { DEFAULT_PRICING, PRICING_DATE, normalizeModelName } from "./metrics/pricing.js";
-export type { ModelPrice, PricingTable } from "./metrics/pricing.js";
+export { DEFAULT_PRICING, PRICING_DATE, normalizeModelName } from "./pricing/pricing.js";
+export type { ModelPrice, PricingTable } from "./pricing/pricing.js";
 export type { WorkflowMetricsOptions } from "./metrics/options.js";
 export type { CostBreakdown } from "./tracer/sink.js";
 export type { LlmUsage } from "./tracer/llm-info.js";

@@ -1,5 +1,6 @@
 import type { TracerProvider } from "@opentelemetry/api";
 import type { WorkflowMetrics } from "./metrics/workflow-metrics.js";
+import type { PricingTable } from "./pricing/pricing.js";
 
 /** The stages of an LLM workflow; every node span carries one as `workflow.stage`. */
 export type WorkflowStage =
@@ -21,10 +22,15 @@ export const WORKFLOW_STAGES: readonly WorkflowStage[] = [
   "other",
 ];
 
-/** How a run ended, as seen on the root span and (with metrics) the `outcome` label. */
-export type WorkflowOutcome = "success" | "failed" | "error" | "interrupted";
+/**
+ * How a run ended, as seen on the root span (`workflow.outcome`) and (with metrics) the `status` label:
+ * `success`; `failed` (ended without a usable result, e.g. its last validation failed); `error` (threw);
+ * `interrupted` (paused on LangGraph's `interrupt()`, to be resumed); `abandoned` (never ended: its consumer
+ * went away, and the tracer ended it after `runTtlMs` without activity).
+ */
+export type WorkflowOutcome = "success" | "failed" | "error" | "interrupted" | "abandoned";
 
-export const WORKFLOW_OUTCOMES: readonly WorkflowOutcome[] = ["success", "failed", "error", "interrupted"];
+export const WORKFLOW_OUTCOMES: readonly WorkflowOutcome[] = ["success", "failed", "error", "interrupted", "abandoned"];
 
 /** What a content value is, passed to the {@link RedactHook}. */
 export interface RedactInfo {
@@ -95,9 +101,9 @@ export interface TracerStats {
   internalErrors: number;
   /** Runs currently tracked (should return to 0 when the process is idle). */
   activeRuns: number;
-  /** Runs that never ended and were reaped after `runTtlMs`. */
+  /** Runs that never ended and were ended by the tracer (`runTtlMs` without activity, or left open when their root ended). */
   reapedRuns: number;
-  /** Runs not traced because `maxActiveRuns` was reached. */
+  /** Runs not traced because `maxActiveRuns` was reached, or because their run id was already in flight. */
   droppedRuns: number;
 }
 
@@ -112,6 +118,12 @@ export interface WorkflowTracerOptions {
    * @default undefined (no metrics)
    */
   metrics?: WorkflowMetrics;
+  /**
+   * Prices (USD per million tokens) that extend or override the default table, by model family; LLM spans
+   * carry the cost (`langfuse.observation.cost_details`, `workflow.cost_usd`) with or without metrics.
+   * @default the `pricing` of `metrics` when given, else {} (the default table only)
+   */
+  pricing?: PricingTable;
   /**
    * Stage of each node by name, used when the node is not wrapped with `traceNode`.
    * @default {}
@@ -140,9 +152,10 @@ export interface WorkflowTracerOptions {
    */
   maxSqlLength?: number;
   /**
-   * Runs that neither end nor error within this many milliseconds (aborted, crashed) are ended with status
-   * ERROR and their state freed.
-   * @default 600000 (10 minutes)
+   * An invocation that sees no callback at all for this many milliseconds (its consumer stopped reading a
+   * stream, its process path was abandoned) is ended as `abandoned` by an unref'd timer, its open runs with it,
+   * and its state freed. Set it above your longest single LLM or tool call.
+   * @default 300000 (5 minutes)
    */
   runTtlMs?: number;
   /**

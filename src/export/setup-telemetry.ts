@@ -1,6 +1,5 @@
 import { context, propagation, trace, type TracerProvider } from "@opentelemetry/api";
 import type { SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { flushDeferredSpans } from "../tracer/deferred-span.js";
 import { VERSION } from "../version.js";
 import { raceDeadline } from "./batch-queue.js";
 import { BufferedSpanExporter } from "./buffered-exporter.js";
@@ -130,13 +129,10 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
   return {
     tracerProvider: provider,
     async forceFlush() {
-      // The tracers' ended spans still batched go to the provider first (a throwing processor is counted there).
-      flushDeferredSpans();
       await raceDeadline(provider.forceFlush(), Date.now() + o.shutdownTimeoutMs);
     },
     shutdown() {
       shutdownPromise ??= (async () => {
-        flushDeferredSpans();
         await raceDeadline(provider.shutdown(), Date.now() + o.shutdownTimeoutMs);
         if (o.register) {
           trace.disable();

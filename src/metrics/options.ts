@@ -1,5 +1,5 @@
 import { register as globalRegistry, Registry, type RegistryContentType } from "prom-client";
-import type { ModelPrice, PricingTable } from "./pricing.js";
+import { checkPricing, type PricingTable } from "../pricing/pricing.js";
 
 export interface WorkflowMetricsOptions {
   /**
@@ -80,15 +80,6 @@ function buckets(option: string, value: unknown, fallback: readonly number[]): n
   return [...value];
 }
 
-function price(model: string, value: unknown): ModelPrice {
-  const p = value as Partial<ModelPrice> | null;
-  const ok = (n: unknown, optional: boolean) => (optional && n === undefined) || (typeof n === "number" && Number.isFinite(n) && n >= 0);
-  if (p === null || typeof p !== "object" || !ok(p.input, false) || !ok(p.output, false) || !ok(p.cachedInput, true) || !ok(p.cacheWrite, true)) {
-    fail(`pricing.${model}`, value, "{ input, output, cachedInput?, cacheWrite? } in USD per million tokens, each a number >= 0");
-  }
-  return p as ModelPrice;
-}
-
 export function resolveMetricsOptions(options: WorkflowMetricsOptions | undefined): ResolvedMetricsOptions {
   if (options === undefined || options === null) options = {};
   if (typeof options !== "object") fail("options", options, "an options object");
@@ -101,11 +92,7 @@ export function resolveMetricsOptions(options: WorkflowMetricsOptions | undefine
   const prefix = options.prefix ?? DEFAULTS.prefix;
   if (typeof prefix !== "string" || !PREFIX.test(prefix)) fail("prefix", prefix, 'letters, digits and underscores, starting with a letter or underscore and ending with "_" (e.g. "text2query_"), or ""');
 
-  const pricing: PricingTable = {};
-  if (options.pricing !== undefined) {
-    if (options.pricing === null || typeof options.pricing !== "object" || Array.isArray(options.pricing)) fail("pricing", options.pricing, "an object mapping model families to prices");
-    for (const [model, value] of Object.entries(options.pricing)) pricing[model] = price(model, value);
-  }
+  const pricing = checkPricing(options.pricing, fail);
 
   const maxLabelValues = options.maxLabelValues ?? DEFAULTS.maxLabelValues;
   if (typeof maxLabelValues !== "number" || !Number.isInteger(maxLabelValues) || maxLabelValues < 1) fail("maxLabelValues", maxLabelValues, "a positive integer");

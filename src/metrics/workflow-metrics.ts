@@ -1,10 +1,10 @@
 import { Counter, Gauge, Histogram, type LabelValues, type Registry, type RegistryContentType } from "prom-client";
 import type { LlmUsage } from "../tracer/llm-info.js";
-import type { CostBreakdown, TelemetrySink } from "../tracer/sink.js";
-import type { NodeResults, WorkflowOutcome, WorkflowStage } from "../types.js";
+import type { CostBreakdown, LlmCallInfo, StepInfo, TelemetrySink, WorkflowEndInfo } from "../tracer/sink.js";
+import { WORKFLOW_OUTCOMES, type NodeResults, type WorkflowOutcome } from "../types.js";
 import { LabelGuard } from "./label-guard.js";
 import { resolveMetricsOptions, type ResolvedMetricsOptions, type WorkflowMetricsOptions } from "./options.js";
-import { DEFAULT_PRICING, normalizeModelName, PriceBook } from "./pricing.js";
+import { DEFAULT_PRICING, normalizeModelName, PriceBook } from "../pricing/pricing.js";
 import { CounterSeries, HistogramSeries } from "./series.js";
 
 const CORRECTION_BUCKETS: readonly number[] = [0, 1, 2, 3, 5];
@@ -144,7 +144,7 @@ export class WorkflowMetrics implements TelemetrySink {
     const registers = [o.registry];
     const n = (key: keyof typeof METRIC_NAMES) => o.prefix + METRIC_NAMES[key];
     const exemplars = o.exemplars;
-    this.queries = new Counter({ name: n("queries"), help: "Workflow runs, by intent and status (the outcome: success, failed, error, interrupted).", labelNames: ["intent", "status"], registers });
+    this.queries = new Counter({ name: n("queries"), help: "Workflow runs, by intent and status (the outcome: success, failed, error, interrupted, abandoned).", labelNames: ["intent", "status"], registers });
     this.queryLatency = new Histogram({ name: n("queryLatency"), help: 'Duration of workflow stages, and of whole runs as stage="total".', labelNames: ["stage"], buckets: o.latencyBuckets, registers, enableExemplars: exemplars });
     this.activeQueries = new Gauge({ name: n("activeQueries"), help: "Workflow runs in flight.", registers });
     this.llmCalls = new Counter({ name: n("llmCalls"), help: "LLM calls, by operation (the workflow stage) and model.", labelNames: ["operation", "model"], registers });
@@ -197,6 +197,7 @@ export class WorkflowMetrics implements TelemetrySink {
 
   /** Record a finished query (for workflows not traced by WorkflowTracer). */
   recordQuery(intent: string | undefined, outcome: WorkflowOutcome, durationSeconds: number): void {
+    if (!WORKFLOW_OUTCOMES.includes(outcome)) throw new TypeError(`WorkflowMetrics.recordQuery: invalid outcome ${JSON.stringify(outcome)}. Expected one of ${WORKFLOW_OUTCOMES.join(", ")}.`);
     this.queryCount(intent, outcome).inc(1);
     this.observeStage("total", durationSeconds, undefined);
   }
@@ -219,24 +220,26 @@ export class WorkflowMetrics implements TelemetrySink {
   }
 
   /** @internal */
-  workflowEnded(outcome: WorkflowOutcome, intent: string | undefined, corrections: number, valid: boolean | undefined, durationSeconds: number, traceId: string | undefined): void {
+  workflowEnded(info: WorkflowEndInfo): void {
     this.activeQueries.dec();
-    this.queryCount(intent, outcome).inc(1);
-    this.observeStage("total", durationSeconds, traceId);
-    if (valid !== undefined) this.recordCorrection(corrections, valid);
+    this.queryCount(info.intent, info.outcome).inc(1);
+    this.observeStage("total", info.durationSeconds, info.traceId);
+    if (info.valid !== undefined) this.recordCorrection(info.corrections, info.valid);
   }
 
   /** @internal */
-  nodeEnded(stage: WorkflowStage, durationSeconds: number, traceId: string | undefined): void {
-    this.observeStage(stage, durationSeconds, traceId);
+  nodeEnded(info: StepInfo): void {
+    this.observeStage(info.name, info.durationSeconds, info.traceId);
   }
 
-  /** @internal */
-  llmEnded(stage: WorkflowStage, model: string, usage: LlmUsage | undefined, durationSeconds: number, traceId: string | undefined): CostBreakdown | undefined {
-    const series = this.seriesOfModel(model);
-    this.llmCall(series, stage).inc(1);
-    this.observeLlm(series, stage, durationSeconds, traceId);
-    if (usage === undefined) return undefined;
+  /** @internal The call, its latency, tokens and cost (priced by the tracer). */
+  llmEnded(info: LlmCallInfo): void {
+    const series = this.seriesOfModel(info.model);
+    this.llmCall(series, info.stage).inc(1);
+    this.observeLlm(series, info.stage, info.durationSeconds, info.traceId);
+    if (info.errorType !== undefined) this.llmErrors.inc({ operation: info.stage, error_type: this.errorTypes.value(info.errorType, "unknown") });
+    const usage = info.usage;
+    if (usage === undefined) return;
     const cached = usage.cacheRead;
     const input = Math.max(0, usage.input - cached);
     const reasoning = usage.reasoning;
@@ -245,36 +248,26 @@ export class WorkflowMetrics implements TelemetrySink {
     if (cached > 0) series.cached.inc(cached);
     if (output > 0) series.output.inc(output);
     if (reasoning > 0) series.reasoning.inc(reasoning);
-    const cost = this.prices.costOf(model, usage);
-    if (cost === undefined) {
+    if (info.cost === undefined) {
       const tokens = usage.input + usage.output;
       if (tokens > 0) series.unpriced.inc(tokens);
-      return undefined;
+    } else if (info.cost.total > 0) {
+      series.cost.inc(info.cost.total);
     }
-    if (cost.total > 0) series.cost.inc(cost.total);
-    return cost;
   }
 
   /** @internal */
-  llmFailed(stage: WorkflowStage, model: string, errorType: string, durationSeconds: number, traceId: string | undefined): void {
-    const series = this.seriesOfModel(model);
-    this.llmCall(series, stage).inc(1);
-    this.llmErrors.inc({ operation: stage, error_type: this.errorTypes.value(errorType, "unknown") });
-    this.observeLlm(series, stage, durationSeconds, traceId);
+  toolEnded(info: StepInfo): void {
+    const label = this.tools.value(info.name, "unknown");
+    this.toolCalls.inc({ tool: label, status: info.failed ? "error" : "ok" });
+    observe(this.toolDuration, this.options.exemplars, { tool: label }, info.durationSeconds, info.traceId);
   }
 
   /** @internal */
-  toolEnded(tool: string, durationSeconds: number, failed: boolean, traceId: string | undefined): void {
-    const label = this.tools.value(tool, "unknown");
-    this.toolCalls.inc({ tool: label, status: failed ? "error" : "ok" });
-    observe(this.toolDuration, this.options.exemplars, { tool: label }, durationSeconds, traceId);
-  }
-
-  /** @internal */
-  retrieverEnded(retriever: string, durationSeconds: number, failed: boolean, traceId: string | undefined): void {
-    const label = this.retrievers.value(retriever, "unknown");
-    this.retrieverCalls.inc({ retriever: label, status: failed ? "error" : "ok" });
-    observe(this.retrieverDuration, this.options.exemplars, { retriever: label }, durationSeconds, traceId);
+  retrieverEnded(info: StepInfo): void {
+    const label = this.retrievers.value(info.name, "unknown");
+    this.retrieverCalls.inc({ retriever: label, status: info.failed ? "error" : "ok" });
+    observe(this.retrieverDuration, this.options.exemplars, { retriever: label }, info.durationSeconds, info.traceId);
   }
 
   /** @internal */
@@ -289,9 +282,8 @@ export class WorkflowMetrics implements TelemetrySink {
   }
 
   /** @internal */
-  runReaped(workflow: boolean): void {
+  runReaped(): void {
     this.runsReaped.inc();
-    if (workflow) this.activeQueries.dec();
   }
 
   // ---------------------------------------------------------------- hot-path series

@@ -62,10 +62,38 @@ export function messageRole(message: MessageLike): string {
   }
 }
 
-function prune(value: unknown, depth: number, seen: Set<object>, maxString: number): unknown {
+/**
+ * What one rendering may still spend: values visited (shared references are expanded each time they are
+ * met, so depth alone does not bound a DAG) and characters of strings copied (the result is cut to the
+ * limit anyway).
+ */
+interface Budget {
+  nodes: number;
+  chars: number;
+}
+
+const MAX_NODES = 2000;
+
+/** A plain object (`{}`/`Object.create(null)`), not a class instance, typed array or proxy of one. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * `seen` holds every object rendered so far in this rendering: an object met again (a cycle, or a shared
+ * reference) is rendered once. Enumerating an object's keys costs all of its keys whatever loop reads
+ * them, so no object is enumerated twice.
+ */
+function prune(value: unknown, depth: number, seen: Set<object>, maxString: number, budget: Budget): unknown {
+  if (--budget.nodes < 0 || budget.chars <= 0) return "[…]";
   switch (typeof value) {
-    case "string":
-      return value.length > maxString ? value.slice(0, maxString) : value;
+    case "string": {
+      const text = value.length > maxString ? value.slice(0, maxString) : value;
+      budget.chars -= text.length;
+      return text;
+    }
     case "number":
     case "boolean":
       return value;
@@ -82,55 +110,80 @@ function prune(value: unknown, depth: number, seen: Set<object>, maxString: numb
   if (depth >= MAX_DEPTH) return "[Object]";
   seen.add(obj);
   try {
+    // Binary data and collections: a description, not their (possibly millions of) elements.
+    if (ArrayBuffer.isView(obj)) return `[${obj.constructor?.name ?? "binary"} ${obj.byteLength} bytes]`;
+    if (obj instanceof ArrayBuffer) return `[ArrayBuffer ${obj.byteLength} bytes]`;
+    if (obj instanceof Map) return `[Map ${obj.size}]`;
+    if (obj instanceof Set) return `[Set ${obj.size}]`;
     if (isLangChainSecret(obj)) return SECRET_PLACEHOLDER;
     if (obj instanceof Date) return obj.toISOString();
-    if (obj instanceof Error) return { name: obj.name, message: obj.message };
+    if (obj instanceof Error) return { name: prune(obj.name, depth + 1, seen, maxString, budget), message: prune(obj.message, depth + 1, seen, maxString, budget) };
     if (isMessageLike(obj)) {
-      const out: Record<string, unknown> = { role: messageRole(obj), content: prune(obj.content, depth + 1, seen, maxString) };
+      const out: Record<string, unknown> = { role: messageRole(obj), content: prune(obj.content, depth + 1, seen, maxString, budget) };
       const calls = obj.tool_calls;
-      if (Array.isArray(calls) && calls.length > 0) out.tool_calls = prune(calls, depth + 1, seen, maxString);
+      if (Array.isArray(calls) && calls.length > 0) out.tool_calls = prune(calls, depth + 1, seen, maxString, budget);
       return out;
     }
     if (Array.isArray(obj)) {
       const n = Math.min(obj.length, MAX_ITEMS);
       const out: unknown[] = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = prune(obj[i], depth + 1, seen, maxString);
+      for (let i = 0; i < n; i++) out[i] = prune(obj[i], depth + 1, seen, maxString, budget);
       if (obj.length > MAX_ITEMS) out.push(`[+${obj.length - MAX_ITEMS} more]`);
       return out;
     }
     // A serialised LangChain object: keep only its constructor arguments.
-    const source = obj.lc === 1 && obj.type === "constructor" && obj.kwargs && typeof obj.kwargs === "object"
-      ? (obj.kwargs as Record<string, unknown>)
-      : obj;
+    const source = obj.lc === 1 && obj.type === "constructor" && isPlainObject(obj.kwargs) ? obj.kwargs : obj;
     const out: Record<string, unknown> = {};
     let count = 0;
     for (const key in source) {
       if (!Object.prototype.hasOwnProperty.call(source, key)) continue;
-      if (count++ >= MAX_KEYS) {
+      if (count++ >= MAX_KEYS || budget.nodes <= 0) {
         out["…"] = "[more keys]";
         break;
       }
-      out[key] = isSecretKey(key) ? REDACTED : prune(source[key], depth + 1, seen, maxString);
+      out[key] = isSecretKey(key) ? REDACTED : prune(source[key], depth + 1, seen, maxString, budget);
     }
     return out;
   } catch {
     return "[unreadable]";
-  } finally {
-    seen.delete(obj);
   }
 }
 
+/** Longest JSON text parsed to redact its keys (tool arguments arrive as JSON strings). */
+const MAX_JSON_PARSE = 1_000_000;
+/** `"api_key": "…"` in JSON text that could not be parsed (too long, or cut): the value is masked. */
+const SECRET_JSON_FIELD = /("[^"]*(?:api[-_]?key|secret|password|passwd|authorization|access[-_]?token|refresh[-_]?token|credential|private[-_]?key)[^"]*"\s*:\s*)"(?:[^"\\]|\\.)*"?/gi;
+
 /**
- * A JSON (or plain, for strings) rendering of `value`, at most `maxLength` characters. Never throws.
+ * A JSON (or plain, for strings) rendering of `value`, at most `maxLength` characters. Never throws, and
+ * costs time bounded by `maxLength` and the node budget, whatever `value` is.
  */
 export function safeStringify(value: unknown, maxLength: number): string {
   try {
     if (typeof value === "string") return truncate(value, maxLength);
-    const json = JSON.stringify(prune(value, 0, new Set(), maxLength));
+    const json = JSON.stringify(prune(value, 0, new Set(), maxLength, { nodes: MAX_NODES, chars: maxLength + 1 }));
     return json === undefined ? "" : truncate(json, maxLength);
   } catch {
     return "[unserializable]";
   }
+}
+
+/**
+ * Like `safeStringify`, for a value that may be JSON text (LangChain hands tool arguments over as a JSON
+ * string): an object or array in it is parsed so that credential keys are redacted as they are in objects.
+ */
+export function safeStringifyJsonText(value: unknown, maxLength: number): string {
+  if (typeof value !== "string") return safeStringify(value, maxLength);
+  const first = value.charCodeAt(0);
+  if (first !== 123 /* { */ && first !== 91 /* [ */) return truncate(value, maxLength);
+  if (value.length <= MAX_JSON_PARSE) {
+    try {
+      return safeStringify(JSON.parse(value), maxLength);
+    } catch {
+      // Not JSON after all: masked below.
+    }
+  }
+  return truncate(value, maxLength).replace(SECRET_JSON_FIELD, `$1"${REDACTED}"`);
 }
 
 export function truncate(text: string, maxLength: number): string {

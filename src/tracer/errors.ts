@@ -1,34 +1,87 @@
+import type { Exception } from "@opentelemetry/api";
+import { safeStringify } from "./content.js";
+
 /**
  * LangGraph control-flow signals travel as thrown errors but are not failures: `interrupt()`
  * (human-in-the-loop) throws GraphInterrupt, and `Command({ graph: Command.PARENT })` throws ParentCommand.
  * Matched by name, as LangGraph's own `isGraphBubbleUp` does, so a second copy of the package still matches.
  */
-const BUBBLE_UP_NAMES = new Set(["GraphInterrupt", "NodeInterrupt", "ParentCommand", "GraphDrained"]);
+const INTERRUPT_NAMES = new Set(["GraphInterrupt", "NodeInterrupt"]);
+const CONTROL_FLOW_NAMES = new Set(["GraphInterrupt", "NodeInterrupt", "ParentCommand", "GraphDrained"]);
 
-export function isGraphInterrupt(error: unknown): boolean {
-  const e = error as { name?: unknown; constructor?: { unminifiable_name?: unknown } } | null;
-  if (e === null || typeof e !== "object") return false;
-  if (typeof e.name === "string" && BUBBLE_UP_NAMES.has(e.name)) return true;
-  const unminified = e.constructor?.unminifiable_name;
-  return typeof unminified === "string" && BUBBLE_UP_NAMES.has(unminified);
+function nameOf(error: unknown): string | undefined {
+  if (error === null || typeof error !== "object") return undefined;
+  try {
+    const e = error as { name?: unknown; constructor?: { unminifiable_name?: unknown } };
+    if (typeof e.name === "string" && CONTROL_FLOW_NAMES.has(e.name)) return e.name;
+    const unminified = e.constructor?.unminifiable_name;
+    return typeof unminified === "string" ? unminified : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-/** `error.type` per OpenTelemetry: the error's class name, else a fallback. */
+/** A LangGraph signal (interrupt, parent command): the run did not fail. */
+export function isControlFlow(error: unknown): boolean {
+  const name = nameOf(error);
+  return name !== undefined && CONTROL_FLOW_NAMES.has(name);
+}
+
+/** LangGraph's `interrupt()`: the run paused, to be resumed with `Command({ resume })`. */
+export function isInterrupt(error: unknown): boolean {
+  const name = nameOf(error);
+  return name !== undefined && INTERRUPT_NAMES.has(name);
+}
+
+const MAX_MESSAGE = 1000;
+
+function boundedString(value: unknown): string {
+  if (typeof value !== "string") return safeStringify(value, MAX_MESSAGE);
+  return value.length > MAX_MESSAGE ? value.slice(0, MAX_MESSAGE) : value;
+}
+
+/** `error.type` per OpenTelemetry: the error's class name, else a fallback. Never throws. */
 export function errorType(error: unknown): string {
-  if (error instanceof Error) return error.name && error.name !== "Error" ? error.name : error.constructor?.name || "Error";
-  if (error !== null && typeof error === "object") {
-    const name = (error as { name?: unknown }).name;
-    if (typeof name === "string" && name.length > 0) return name;
+  try {
+    if (error instanceof Error) {
+      const name = error.name;
+      return boundedString(typeof name === "string" && name.length > 0 && name !== "Error" ? name : error.constructor?.name || "Error");
+    }
+    if (error !== null && typeof error === "object") {
+      const name = (error as { name?: unknown }).name;
+      if (typeof name === "string" && name.length > 0) return boundedString(name);
+    }
+  } catch {
+    // A hostile getter: fall through.
   }
   return "_OTHER";
 }
 
+/** The error's message as a string of at most 1,000 characters, whatever the error holds. Never throws. */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === "string") return error;
   try {
-    return String(error);
+    if (error instanceof Error) return boundedString(error.message);
+    return boundedString(error);
   } catch {
-    return "unknown error";
+    return "unreadable error";
   }
+}
+
+/**
+ * What a span's exception event records: type, message and stack read once, safely. V8 formats a stack on
+ * first read with `String(name)` and `String(message)`: for an error whose message is not a string that can
+ * cost anything (a nested array of a million elements is joined), so its stack is not read.
+ */
+export function exceptionOf(error: unknown, type: string, message: string): Exception {
+  let stack: string | undefined;
+  try {
+    const e = error as { name?: unknown; message?: unknown; stack?: unknown } | null;
+    if (e !== null && typeof e === "object" && (e.message === undefined || typeof e.message === "string") && (e.name === undefined || typeof e.name === "string")) {
+      const s = e.stack;
+      if (typeof s === "string") stack = s.length > 8000 ? s.slice(0, 8000) : s;
+    }
+  } catch {
+    stack = undefined;
+  }
+  return stack === undefined ? { name: type, message } : { name: type, message, stack };
 }

@@ -10,12 +10,24 @@ function obj(value: unknown): Obj | undefined {
   return value !== null && typeof value === "object" ? (value as Obj) : undefined;
 }
 
+/** Model names, ids and reasons become span names, attribute values, cache keys and labels: cut to 200. */
+const MAX_STRING = 200;
+const MAX_STOP_SEQUENCES = 16;
+
 function str(value: unknown): string | undefined {
-  return typeof value === "string" && value.length > 0 ? value : undefined;
+  if (typeof value !== "string" || value.length === 0) return undefined;
+  return value.length > MAX_STRING ? value.slice(0, MAX_STRING) : value;
 }
 
 function num(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+/** No call uses a billion tokens: a count outside [0, 1e9] is a broken report, and would push counters to +Inf. */
+const MAX_TOKENS = 1e9;
+
+function tokens(value: unknown): number | undefined {
+  return typeof value === "number" && value >= 0 && value <= MAX_TOKENS ? value : undefined;
 }
 
 /** LangChain `ls_provider` values (and class-name hints) → `gen_ai.provider.name`. */
@@ -119,7 +131,11 @@ export function readLlmRequest(serialized: unknown, extraParams: unknown, metada
   const seed = num(params?.seed);
   if (seed !== undefined) request.seed = seed;
   const stop = md?.ls_stop ?? params?.stop;
-  if (Array.isArray(stop) && stop.length > 0 && stop.every((s) => typeof s === "string")) request.stop = stop as string[];
+  if (Array.isArray(stop) && stop.length > 0 && stop.length <= MAX_STOP_SEQUENCES) {
+    const sequences: string[] = [];
+    for (let i = 0; i < stop.length; i++) if (typeof stop[i] === "string") sequences.push((stop[i] as string).slice(0, MAX_STRING));
+    if (sequences.length === stop.length) request.stop = sequences;
+  }
   if (typeof params?.stream === "boolean") request.stream = params.stream;
   return request;
 }
@@ -139,17 +155,17 @@ export interface LlmUsage {
 /** `usage_metadata` (LangChain's standard shape on AIMessage and its chunks). */
 function fromUsageMetadata(u: Obj | undefined): LlmUsage | undefined {
   if (!u) return undefined;
-  const input = num(u.input_tokens);
-  const output = num(u.output_tokens);
+  const input = tokens(u.input_tokens);
+  const output = tokens(u.output_tokens);
   if (input === undefined && output === undefined) return undefined;
   const inDetails = obj(u.input_token_details);
   const outDetails = obj(u.output_token_details);
   return {
     input: input ?? 0,
     output: output ?? 0,
-    cacheRead: num(inDetails?.cache_read) ?? 0,
-    cacheCreation: num(inDetails?.cache_creation) ?? 0,
-    reasoning: num(outDetails?.reasoning) ?? 0,
+    cacheRead: tokens(inDetails?.cache_read) ?? 0,
+    cacheCreation: tokens(inDetails?.cache_creation) ?? 0,
+    reasoning: tokens(outDetails?.reasoning) ?? 0,
   };
 }
 
@@ -157,28 +173,28 @@ function fromUsageMetadata(u: Obj | undefined): LlmUsage | undefined {
 function fromProviderUsage(u: Obj | undefined): LlmUsage | undefined {
   if (!u) return undefined;
   // LangChain OpenAI legacy: { promptTokens, completionTokens, totalTokens }
-  const promptTokens = num(u.promptTokens);
-  const completionTokens = num(u.completionTokens);
+  const promptTokens = tokens(u.promptTokens);
+  const completionTokens = tokens(u.completionTokens);
   if (promptTokens !== undefined || completionTokens !== undefined) {
     return { input: promptTokens ?? 0, output: completionTokens ?? 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 };
   }
   // OpenAI wire: { prompt_tokens, completion_tokens, prompt_tokens_details, completion_tokens_details }
-  const prompt = num(u.prompt_tokens);
-  const completion = num(u.completion_tokens);
+  const prompt = tokens(u.prompt_tokens);
+  const completion = tokens(u.completion_tokens);
   if (prompt !== undefined || completion !== undefined) {
     return {
       input: prompt ?? 0,
       output: completion ?? 0,
-      cacheRead: num(obj(u.prompt_tokens_details)?.cached_tokens) ?? 0,
+      cacheRead: tokens(obj(u.prompt_tokens_details)?.cached_tokens) ?? 0,
       cacheCreation: 0,
-      reasoning: num(obj(u.completion_tokens_details)?.reasoning_tokens) ?? 0,
+      reasoning: tokens(obj(u.completion_tokens_details)?.reasoning_tokens) ?? 0,
     };
   }
   // Anthropic wire: input_tokens excludes cache reads and writes, so add them back.
-  const cacheRead = num(u.cache_read_input_tokens);
-  const cacheCreation = num(u.cache_creation_input_tokens);
-  const input = num(u.input_tokens);
-  const output = num(u.output_tokens);
+  const cacheRead = tokens(u.cache_read_input_tokens);
+  const cacheCreation = tokens(u.cache_creation_input_tokens);
+  const input = tokens(u.input_tokens);
+  const output = tokens(u.output_tokens);
   if (input !== undefined || output !== undefined) {
     return {
       input: (input ?? 0) + (cacheRead ?? 0) + (cacheCreation ?? 0),
@@ -189,14 +205,14 @@ function fromProviderUsage(u: Obj | undefined): LlmUsage | undefined {
     };
   }
   // Google: { promptTokenCount, candidatesTokenCount, cachedContentTokenCount, thoughtsTokenCount }
-  const promptCount = num(u.promptTokenCount);
-  const candidates = num(u.candidatesTokenCount);
+  const promptCount = tokens(u.promptTokenCount);
+  const candidates = tokens(u.candidatesTokenCount);
   if (promptCount !== undefined || candidates !== undefined) {
-    const thoughts = num(u.thoughtsTokenCount) ?? 0;
+    const thoughts = tokens(u.thoughtsTokenCount) ?? 0;
     return {
       input: promptCount ?? 0,
       output: (candidates ?? 0) + thoughts,
-      cacheRead: num(u.cachedContentTokenCount) ?? 0,
+      cacheRead: tokens(u.cachedContentTokenCount) ?? 0,
       cacheCreation: 0,
       reasoning: thoughts,
     };

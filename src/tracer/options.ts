@@ -1,10 +1,14 @@
 import type { TracerProvider } from "@opentelemetry/api";
-import type { TelemetrySink } from "./sink.js";
+import { checkPricing, DEFAULT_PRICING, PriceBook } from "../pricing/pricing.js";
+import type { LlmUsage } from "./llm-info.js";
+import type { CostBreakdown, TelemetrySink } from "./sink.js";
 import { WORKFLOW_STAGES, type RedactHook, type WorkflowStage, type WorkflowTracerOptions } from "../types.js";
 
 export interface ResolvedTracerOptions {
   tracerProvider: TracerProvider | undefined;
   metrics: TelemetrySink | undefined;
+  /** Cost of one LLM call: the tracer's own prices, else the metrics' (which may extend the table), else the default table. */
+  costOf: (model: string, usage: LlmUsage) => CostBreakdown | undefined;
   stages: ReadonlyMap<string, WorkflowStage>;
   inferStages: boolean;
   /** 0 when content capture is off. */
@@ -21,7 +25,8 @@ const DEFAULTS = {
   inferStages: true,
   captureContent: false,
   maxSqlLength: 4000,
-  runTtlMs: 10 * 60 * 1000,
+  /** A streaming server wants abandoned runs out of `active_queries` within minutes, not at the next deploy. */
+  runTtlMs: 5 * 60 * 1000,
   maxActiveRuns: 100_000,
   /** Content capture with `true`: long enough for real prompts, short enough to keep spans exportable. */
   contentLimit: 16_384,
@@ -39,6 +44,7 @@ const KNOWN_OPTIONS = new Set([
   "workflowName",
   "metadataKeys",
   "metrics",
+  "pricing",
 ]);
 
 function fail(option: string, value: unknown, allowed: string): never {
@@ -111,9 +117,22 @@ export function resolveTracerOptions(options: WorkflowTracerOptions | undefined)
     metadataKeys = new Set(options.metadataKeys);
   }
 
+  let costOf: ResolvedTracerOptions["costOf"];
+  if (options.pricing !== undefined) {
+    const book = new PriceBook({ ...DEFAULT_PRICING, ...checkPricing(options.pricing, fail) });
+    costOf = (model, usage) => book.costOf(model, usage);
+  } else if (metrics !== undefined && typeof (metrics as { costOf?: unknown }).costOf === "function") {
+    const withPrices = metrics as unknown as { costOf: ResolvedTracerOptions["costOf"] };
+    costOf = (model, usage) => withPrices.costOf(model, usage);
+  } else {
+    const book = new PriceBook(DEFAULT_PRICING);
+    costOf = (model, usage) => book.costOf(model, usage);
+  }
+
   return {
     tracerProvider: provider,
     metrics,
+    costOf,
     stages,
     inferStages,
     contentLimit,

@@ -1,66 +1,28 @@
-import type { Span } from "@opentelemetry/api";
-import type { NodeResults, WorkflowOutcome, WorkflowStage } from "../types.js";
-import type { SpanBatch } from "./deferred-span.js";
-import type { LlmRequest, LlmUsage } from "./llm-info.js";
+import type { Context, Span } from "@opentelemetry/api";
+import type { WorkflowStage } from "../types.js";
+import type { Invocation } from "./invocation.js";
+import type { LlmUsage } from "./llm-info.js";
+import { RunKind } from "./run-kind.js";
+import type { CostBreakdown } from "./sink.js";
 
-/** What a LangChain run is to us. */
-export enum RunKind {
-  /** The root of an invocation: the workflow span, carrying the trace attributes. */
-  Workflow,
-  /** A compiled (sub)graph below the root. */
-  Graph,
-  /** A LangGraph node (a task of a graph). */
-  Node,
-  /** Any other chain; becomes a span only when a descendant needs a parent (see `materialize`). */
-  Chain,
-  Llm,
-  Tool,
-  Retriever,
-  /** LangGraph plumbing (`langsmith:hidden`); never a span, its children attach to its parent. */
-  Hidden,
-}
-
-/** Per-invocation facts kept on the root, read when the workflow ends (metrics, root attributes). */
-export class WorkflowSummary {
-  intent: string | undefined = undefined;
-  confidence: number | undefined = undefined;
-  outcome: WorkflowOutcome | undefined = undefined;
-  corrections = 0;
-  valid: boolean | undefined = undefined;
-  errorCategory: string | undefined = undefined;
-  scores: Record<string, number> | undefined = undefined;
-  costUsd = 0;
-  userId: string | undefined = undefined;
-  sessionId: string | undefined = undefined;
-  /** The root span's trace id when sampled (metric exemplars link to it). */
-  traceId: string | undefined = undefined;
-  /** The spans below the root, handed to the SDK together (see SpanBatch). */
-  batch: SpanBatch | undefined = undefined;
-  workflowName: string;
-  /** Runs of this invocation still open; when the root ends with some left, they are swept. */
-  openRuns = 0;
-
-  constructor(workflowName: string) {
-    this.workflowName = workflowName;
-  }
-}
-
+/** One LangChain run in flight. */
 export class RunState {
-  /** The span (a DeferredSpan below the root), or undefined for a chain not materialised yet (and for hidden runs). */
+  /** Its SDK span; undefined for a chain not needed as a parent yet, and for hidden runs. */
   span: Span | undefined = undefined;
   stage: WorkflowStage | undefined;
   /** Nearest node at or above this run; gives LLM and tool spans their stage and node name. */
-  node: RunState | undefined;
-  /** The invocation's summary (shared by every run of one invocation). */
-  readonly summary: WorkflowSummary;
-  /** For lazily created chain spans: the inputs to attach if it materialises. */
+  readonly node: RunState | undefined;
+  /** Tracked runs below it still open (hidden runs count under their nearest traced ancestor). */
+  openChildren = 0;
+  /** The context its children start in (made once, on the first child). */
+  childContext: Context | undefined = undefined;
+  /** A lazily created chain span's inputs, captured if it is created. */
   pendingInputs: unknown = undefined;
-  /** LLM runs: the request read at start, first-token time and the last usage seen on a chunk. */
-  request: LlmRequest | undefined = undefined;
+  /** LLM runs: first-token time; usage (the last streamed chunk's until the response says); cost; the model that answered when the request named none. */
   firstTokenAt = 0;
-  chunkUsage: LlmUsage | undefined = undefined;
-  /** Node runs: results reported through traceNode, applied to the span as they arrive. */
-  results: NodeResults | undefined = undefined;
+  usage: LlmUsage | undefined = undefined;
+  cost: CostBreakdown | undefined = undefined;
+  model: string | undefined = undefined;
 
   constructor(
     readonly runId: string,
@@ -68,71 +30,81 @@ export class RunState {
     readonly name: string,
     /** Nearest tracked ancestor that can carry children (hidden runs are skipped over). */
     readonly parent: RunState | undefined,
-    summary: WorkflowSummary | undefined,
-    /** Start, `performance.now()`: the span's start time, and the origin of durations and the TTL. */
+    readonly invocation: Invocation,
+    /** Monotonic start: the span's start time and the origin of durations. */
     readonly startedAt: number,
   ) {
-    this.summary = summary ?? parent?.summary ?? new WorkflowSummary(name);
     this.node = kind === RunKind.Node ? this : parent?.node;
     this.stage = parent?.node?.stage;
   }
 }
 
 /**
- * All runs in flight, by run id. Entries are removed on end and error alike; runs that never end are
- * reaped after a TTL, checked lazily when runs start (no timers: the tracer must not keep a process alive).
+ * All runs in flight, by run id, and the invocations they belong to. Entries are removed on end, error and
+ * reaping alike. A run id already in flight is refused (LangChain gives each run a fresh UUID; a caller's
+ * reused `runId` must not overwrite another invocation's state).
  */
 export class RunTable {
   private readonly runs = new Map<string, RunState>();
-  private nextSweepAt = 0;
+  private readonly invocations = new Set<Invocation>();
 
-  constructor(
-    private readonly ttlMs: number,
-    private readonly maxRuns: number,
-  ) {}
+  constructor(private readonly maxRuns: number) {}
 
   get size(): number {
     return this.runs.size;
   }
 
-  get(runId: string | undefined): RunState | undefined {
-    return runId === undefined ? undefined : this.runs.get(runId);
+  get openInvocations(): number {
+    return this.invocations.size;
   }
 
-  /** False when the table is full: the caller then leaves the run untraced. */
+  get(runId: unknown): RunState | undefined {
+    return typeof runId === "string" ? this.runs.get(runId) : undefined;
+  }
+
+  /** False when the table is full or the run id is in flight: the caller then leaves the run untraced. */
   add(state: RunState): boolean {
-    if (this.runs.size >= this.maxRuns) return false;
+    if (this.runs.size >= this.maxRuns || this.runs.has(state.runId)) return false;
     this.runs.set(state.runId, state);
-    state.summary.openRuns++;
+    if (state.parent !== undefined) state.parent.openChildren++;
+    const invocation = state.invocation;
+    if (invocation.openRuns++ === 0) this.invocations.add(invocation);
     return true;
   }
 
   delete(state: RunState): void {
-    if (this.runs.delete(state.runId)) state.summary.openRuns--;
+    if (this.runs.get(state.runId) !== state) return;
+    this.runs.delete(state.runId);
+    if (state.parent !== undefined) state.parent.openChildren--;
+    const invocation = state.invocation;
+    if (--invocation.openRuns === 0) this.invocations.delete(invocation);
   }
 
-  /** Runs older than the TTL, when a sweep is due (at most once per tenth of the TTL, and never more often than every 10 ms). */
-  expired(now: number): RunState[] | undefined {
-    if (now < this.nextSweepAt) return undefined;
-    this.nextSweepAt = now + Math.max(10, this.ttlMs / 10);
-    let stale: RunState[] | undefined;
-    for (const state of this.runs.values()) {
-      if (now - state.startedAt >= this.ttlMs) (stale ??= []).push(state);
-    }
+  /** Invocations with no callback for `idleMs` or more. */
+  idle(now: number, idleMs: number): Invocation[] {
+    const stale: Invocation[] = [];
+    for (const invocation of this.invocations) if (now - invocation.lastActivityAt >= idleMs) stale.push(invocation);
     return stale;
   }
 
-  /** Every run still open of one invocation (called when its root ends with runs left open). */
-  openRunsOf(summary: WorkflowSummary): RunState[] {
+  /** The open runs of one invocation, newest first (children before their parents). */
+  openRunsOf(invocation: Invocation): RunState[] {
     const open: RunState[] = [];
-    for (const state of this.runs.values()) if (state.summary === summary) open.push(state);
-    return open;
+    for (const state of this.runs.values()) if (state.invocation === invocation) open.push(state);
+    return open.reverse();
   }
 
-  /** Runs open longer than the TTL regardless of when the last sweep ran; for `WorkflowTracer.sweep()`. */
-  allExpired(now: number): RunState[] {
-    const stale: RunState[] = [];
-    for (const state of this.runs.values()) if (now - state.startedAt >= this.ttlMs) stale.push(state);
-    return stale;
+  /** The open runs below `ancestor`, deepest first. */
+  openDescendantsOf(ancestor: RunState): RunState[] {
+    const open: RunState[] = [];
+    for (const state of this.openRunsOf(ancestor.invocation)) {
+      for (let p = state.parent; p !== undefined; p = p.parent) {
+        if (p === ancestor) {
+          open.push(state);
+          break;
+        }
+      }
+    }
+    return open;
   }
 }

@@ -9,22 +9,56 @@ export interface CostBreakdown {
   total: number;
 }
 
+/** A workflow run that ended (or was abandoned). */
+export interface WorkflowEndInfo {
+  outcome: WorkflowOutcome;
+  intent: string | undefined;
+  /** Correction attempts reported in the run. */
+  corrections: number;
+  /** The last validation result of the run, if it validated anything (feeds correction attempts). */
+  valid: boolean | undefined;
+  durationSeconds: number;
+  /** The trace id when the trace is sampled (metric exemplars link to it). */
+  traceId: string | undefined;
+}
+
+/** One LLM call that ended or failed. */
+export interface LlmCallInfo {
+  stage: WorkflowStage;
+  /** Priced and labelled by the requested model, else by the one that answered. */
+  model: string;
+  usage: LlmUsage | undefined;
+  /** Undefined when the model has no price (or the call failed). */
+  cost: CostBreakdown | undefined;
+  /** Set when the call failed. */
+  errorType: string | undefined;
+  durationSeconds: number;
+  traceId: string | undefined;
+}
+
+/** One stage entry, tool call or retriever call that ended. */
+export interface StepInfo {
+  /** The stage (nodes), tool name or retriever name. */
+  name: string;
+  failed: boolean;
+  durationSeconds: number;
+  traceId: string | undefined;
+}
+
 /**
  * What the tracer tells a metrics backend, in the same callback pass that makes spans. Implemented by
- * `WorkflowMetrics`; internal, so the tracer does not depend on prom-client.
+ * `WorkflowMetrics`; internal, so the tracer does not depend on prom-client. Every call is made inside the
+ * tracer's fault guard: a throwing sink costs no span.
  */
 export interface TelemetrySink {
   workflowStarted(): void;
-  /** `valid`: the last validation result of the run, if it validated anything (feeds correction attempts). */
-  workflowEnded(outcome: WorkflowOutcome, intent: string | undefined, corrections: number, valid: boolean | undefined, durationSeconds: number, traceId: string | undefined): void;
-  nodeEnded(stage: WorkflowStage, durationSeconds: number, traceId: string | undefined): void;
-  /** Records the call and returns its cost (undefined when the model is not priced). */
-  llmEnded(stage: WorkflowStage, model: string, usage: LlmUsage | undefined, durationSeconds: number, traceId: string | undefined): CostBreakdown | undefined;
-  llmFailed(stage: WorkflowStage, model: string, errorType: string, durationSeconds: number, traceId: string | undefined): void;
-  toolEnded(tool: string, durationSeconds: number, failed: boolean, traceId: string | undefined): void;
-  retrieverEnded(retriever: string, durationSeconds: number, failed: boolean, traceId: string | undefined): void;
+  workflowEnded(info: WorkflowEndInfo): void;
+  nodeEnded(info: StepInfo): void;
+  llmEnded(info: LlmCallInfo): void;
+  toolEnded(info: StepInfo): void;
+  retrieverEnded(info: StepInfo): void;
   resultsReported(results: NodeResults): void;
   internalError(): void;
-  /** A run that never ended was reaped; `workflow` when it was an invocation's root. */
-  runReaped(workflow: boolean): void;
+  /** A run that never ended was reaped (its root, if it was one, also ends as `abandoned`). */
+  runReaped(): void;
 }

@@ -4,8 +4,8 @@
  */
 import type { Attributes, Span } from "@opentelemetry/api";
 import { GenAI, GenAIOperation, LangGraph, Langfuse, ObservationType, Workflow } from "../attributes.js";
-import type { NodeResults, RedactInfo } from "../types.js";
-import { isSecretKey, safeStringify, toSemconvMessages, truncate } from "./content.js";
+import type { RedactInfo } from "../types.js";
+import { isSecretKey, safeStringify, safeStringifyJsonText, toSemconvMessages, truncate } from "./content.js";
 import { UNKNOWN_MODEL, type LlmRequest, type LlmResponse, type LlmUsage } from "./llm-info.js";
 import type { ResolvedTracerOptions } from "./options.js";
 
@@ -23,6 +23,8 @@ const IDENTITY_KEYS = new Set([
   "langfuse_tags",
 ]);
 const MAX_METADATA_KEYS = 32;
+/** Keys of invocation metadata looked at, copied or not (LangGraph adds a dozen of its own). */
+const MAX_METADATA_KEYS_READ = 256;
 
 function idString(value: unknown): string | undefined {
   if (typeof value === "string" && value.length > 0) return value.length > 200 ? value.slice(0, 200) : value;
@@ -46,17 +48,24 @@ export function readIdentity(metadata: Obj | undefined): Identity {
   };
 }
 
-/** Invocation tags without LangGraph's internal ones (`graph:step:N`, `langsmith:*`, `seq:step:N`). */
-export function userTags(tags: readonly string[] | undefined, metadata: Obj | undefined): string[] {
-  const out: string[] = [];
-  if (Array.isArray(tags)) {
-    for (const tag of tags) {
-      if (typeof tag !== "string" || tag.startsWith("graph:step:") || tag.startsWith("langsmith:") || tag.startsWith("seq:step:")) continue;
-      if (!out.includes(tag)) out.push(tag);
-    }
+const MAX_TAGS = 32;
+
+function addTags(out: string[], tags: unknown): void {
+  if (!Array.isArray(tags)) return;
+  const n = Math.min(tags.length, 64);
+  for (let i = 0; i < n && out.length < MAX_TAGS; i++) {
+    const tag: unknown = tags[i];
+    if (typeof tag !== "string" || tag.startsWith("graph:step:") || tag.startsWith("langsmith:") || tag.startsWith("seq:step:")) continue;
+    const kept = truncate(tag, 200);
+    if (!out.includes(kept)) out.push(kept);
   }
-  const extra = metadata?.langfuse_tags;
-  if (Array.isArray(extra)) for (const tag of extra) if (typeof tag === "string" && !out.includes(tag)) out.push(tag);
+}
+
+/** Invocation tags without LangGraph's internal ones (`graph:step:N`, `langsmith:*`, `seq:step:N`); at most 32. */
+export function userTags(tags: unknown, metadata: Obj | undefined): string[] {
+  const out: string[] = [];
+  addTags(out, tags);
+  addTags(out, metadata?.langfuse_tags);
   return out;
 }
 
@@ -81,8 +90,9 @@ export function workflowAttributes(
   if (tags.length > 0) attributes[Langfuse.TRACE_TAGS] = tags as string[];
   if (metadata) {
     let copied = 0;
+    let read = 0;
     for (const key in metadata) {
-      if (copied >= MAX_METADATA_KEYS) break;
+      if (copied >= MAX_METADATA_KEYS || ++read > MAX_METADATA_KEYS_READ) break;
       if (isSecretKey(key)) continue;
       if (options.metadataKeys ? !options.metadataKeys.has(key) : IDENTITY_KEYS.has(key) || key.startsWith("langgraph_") || key.startsWith("ls_") || key === "thread_id" || key.startsWith("checkpoint")) {
         continue;
@@ -144,7 +154,15 @@ export function applyLlmResponse(span: Span, usage: LlmUsage | undefined, respon
 
 /** Captured content (when enabled): truncated, then redacted. */
 export function captured(value: unknown, options: ResolvedTracerOptions, info: RedactInfo): string {
-  const text = safeStringify(value, options.contentLimit);
+  return redacted(safeStringify(value, options.contentLimit), options, info);
+}
+
+/** Captured tool arguments: JSON text parsed so credential keys are redacted as in objects. */
+export function capturedArguments(value: unknown, options: ResolvedTracerOptions, info: RedactInfo): string {
+  return redacted(safeStringifyJsonText(value, options.contentLimit), options, info);
+}
+
+function redacted(text: string, options: ResolvedTracerOptions, info: RedactInfo): string {
   if (options.redact === undefined) return text;
   try {
     return String(options.redact(text, info));
@@ -158,40 +176,6 @@ export function inputMessagesAttributes(messages: readonly unknown[], options: R
     [Langfuse.OBSERVATION_INPUT]: captured(messages, options, info),
     [GenAI.INPUT_MESSAGES]: captured(toSemconvMessages(messages, options.contentLimit), options, info),
   };
-}
-
-/** Node results → span attributes. Returns the SQL actually recorded (redacted), if any. */
-export function applyResults(span: Span, results: NodeResults, options: ResolvedTracerOptions, nodeName: string): void {
-  if (typeof results.intent === "string") span.setAttribute(Workflow.INTENT, truncate(results.intent, 200));
-  if (typeof results.confidence === "number" && Number.isFinite(results.confidence)) span.setAttribute(Workflow.CONFIDENCE, results.confidence);
-  if (typeof results.valid === "boolean") span.setAttribute(Workflow.VALIDATION_VALID, results.valid);
-  if (typeof results.errorCategory === "string") span.setAttribute(Workflow.VALIDATION_ERROR_CATEGORY, truncate(results.errorCategory, 200));
-  if (typeof results.correctionAttempt === "number") span.setAttribute(Workflow.CORRECTION_ATTEMPT, results.correctionAttempt);
-  if (typeof results.sql === "string") {
-    let sql = truncate(results.sql, options.maxSqlLength);
-    if (options.redact !== undefined) {
-      try {
-        sql = String(options.redact(sql, { field: "sql", runType: "node", name: nodeName }));
-      } catch {
-        sql = "[redaction failed]";
-      }
-    }
-    span.setAttribute(Workflow.SQL, sql);
-  }
-  if (typeof results.rowCount === "number") span.setAttribute(Workflow.ROW_COUNT, results.rowCount);
-  if (typeof results.outcome === "string") span.setAttribute(Workflow.OUTCOME, results.outcome);
-  if (results.scores) {
-    for (const name in results.scores) {
-      const value = results.scores[name];
-      if (typeof value === "number" && Number.isFinite(value)) span.setAttribute(`${Workflow.SCORE_PREFIX}${name}`, value);
-    }
-  }
-  if (results.attributes) {
-    for (const key in results.attributes) {
-      const value = results.attributes[key];
-      if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") span.setAttribute(key, value);
-    }
-  }
 }
 
 /** The Langfuse observation type of a node, from its name (retrievers and tool nodes show as such). */

@@ -21,6 +21,3 @@ export function inferStage(nodeName: string): WorkflowStage | undefined {
   }
   return undefined;
 }
-
-/** The rules as a table, for documentation and tests. */
-export const STAGE_NAME_RULES = STAGE_RULES;

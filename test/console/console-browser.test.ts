@@ -75,7 +75,13 @@ describe("telemetry console in a real browser (Debian Chromium through playwrigh
 
     await page.goto(`${url}/telemetry#/`);
     await page.locator("button[data-filter=failed]").click();
-    await page.waitForFunction('document.querySelectorAll("#runs tbody tr.run").length > 0 && [...document.querySelectorAll("#runs tbody tr.run .badge")].every((b) => b.textContent === "failed")');
+    // Read through locators (Playwright's own isolated world): the console's CSP forbids string evaluation in the page.
+    await expect
+      .poll(async () => {
+        const badges = await page.locator("#runs tbody tr.run .badge").allTextContents();
+        return badges.length > 0 && badges.every((text) => text === "failed");
+      }, { timeout: 10_000 })
+      .toBe(true);
     const failed = await page.locator("#runs tbody tr.run").count();
     expect(failed).toBeGreaterThan(0);
     expect(failed).toBeLessThan(30);

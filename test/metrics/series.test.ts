@@ -35,11 +35,12 @@ describe("WorkflowMetrics hot-path series", () => {
 
     for (const [i, d] of durations.entries()) {
       const stage = i % 2 === 0 ? "validation" : "generation";
-      metrics.nodeEnded(stage, d, undefined);
+      metrics.nodeEnded({ name: stage, failed: false, durationSeconds: d, traceId: undefined });
       latency.observe({ stage }, d);
       const model = i % 3 === 0 ? "gpt-4o" : "claude-3-5-sonnet-20241022";
       const u = usage(1000 + i, 200 + i, i % 4 === 0 ? 300 : 0, i % 5 === 0 ? 50 : 0);
-      const c = metrics.llmEnded(stage, model, u, d, undefined);
+      const c = metrics.costOf(model, u);
+      metrics.llmEnded({ stage, model, usage: u, cost: c, errorType: undefined, durationSeconds: d, traceId: undefined });
       llmLatency.observe({ operation: stage, model }, d);
       calls.inc({ operation: stage, model });
       tokens.inc({ type: "input", model }, u.input - u.cacheRead);
@@ -59,13 +60,13 @@ describe("WorkflowMetrics hot-path series", () => {
     const registry = new Registry();
     const metrics = new WorkflowMetrics({ registry, prefix: "t_" });
     for (let i = 0; i < 3; i++) {
-      metrics.nodeEnded("execution", 0.2, undefined);
-      metrics.llmEnded("generation", "gpt-4o", usage(100, 10), 0.4, undefined);
+      metrics.nodeEnded({ name: "execution", failed: false, durationSeconds: 0.2, traceId: undefined });
+      metrics.llmEnded({ stage: "generation", model: "gpt-4o", usage: usage(100, 10), cost: metrics.costOf("gpt-4o", usage(100, 10)), errorType: undefined, durationSeconds: 0.4, traceId: undefined });
       metrics.recordValidation(false, "syntax");
     }
     registry.resetMetrics();
-    metrics.nodeEnded("execution", 0.2, undefined);
-    metrics.llmEnded("generation", "gpt-4o", usage(100, 10), 0.4, undefined);
+    metrics.nodeEnded({ name: "execution", failed: false, durationSeconds: 0.2, traceId: undefined });
+    metrics.llmEnded({ stage: "generation", model: "gpt-4o", usage: usage(100, 10), cost: metrics.costOf("gpt-4o", usage(100, 10)), errorType: undefined, durationSeconds: 0.4, traceId: undefined });
     metrics.recordValidation(false, "syntax");
     const m = await Scrape.of(registry);
     expect(m.value("t_query_latency_seconds_count", { stage: "execution" })).toBe(1);
@@ -91,10 +92,10 @@ describe("WorkflowMetrics hot-path series", () => {
   it("still records when a series of ours was removed from under it by prom-client's API", async () => {
     const registry = new Registry();
     const metrics = new WorkflowMetrics({ registry, prefix: "t_" });
-    metrics.nodeEnded("intent", 0.02, undefined);
+    metrics.nodeEnded({ name: "intent", failed: false, durationSeconds: 0.02, traceId: undefined });
     (registry.getSingleMetric("t_query_latency_seconds") as Histogram<"stage">).remove({ stage: "intent" });
-    metrics.nodeEnded("intent", 0.03, undefined);
-    metrics.nodeEnded("intent", 0.04, undefined);
+    metrics.nodeEnded({ name: "intent", failed: false, durationSeconds: 0.03, traceId: undefined });
+    metrics.nodeEnded({ name: "intent", failed: false, durationSeconds: 0.04, traceId: undefined });
     const m = await Scrape.of(registry);
     expect(m.value("t_query_latency_seconds_count", { stage: "intent" })).toBe(2);
     expect(m.value("t_query_latency_seconds_sum", { stage: "intent" })).toBeCloseTo(0.07, 10);

@@ -177,15 +177,19 @@ describe("WorkflowMetrics fed by WorkflowTracer on a real Text2Query graph", () 
     expect((await Scrape.of(registry)).value("text2query_active_queries")).toBe(0);
   });
 
-  it("takes runs reaped by the tracer's TTL out of the in-flight gauge and counts them", async () => {
-    const reaping = new WorkflowTracer({ tracerProvider: otel.provider, metrics: new WorkflowMetrics({ registry, prefix: "reaping_" }), runTtlMs: 20 });
+  it("counts runs abandoned past the tracer's TTL as status abandoned and takes them out of the in-flight gauge", async () => {
+    const reaping = new WorkflowTracer({ tracerProvider: otel.provider, metrics: new WorkflowMetrics({ registry, prefix: "reaping_" }), runTtlMs: 1000 });
     reaping.handleChainStart({ lc: 1, type: "not_implemented", id: ["CompiledStateGraph"] }, {}, "crashed-root", undefined, [], {}, undefined, "crashed");
     expect((await Scrape.of(registry)).value("reaping_active_queries")).toBe(1);
-    await new Promise((r) => setTimeout(r, 40));
-    expect(reaping.sweep()).toBe(1);
+    expect(reaping.sweep()).toBe(0);
+    await new Promise((r) => setTimeout(r, 1010));
+    // The tracer's timer (every 250 ms here) may have been first; either way it is ended once.
+    reaping.sweep();
     const m = await Scrape.of(registry);
     expect(m.value("reaping_active_queries")).toBe(0);
     expect(m.value("reaping_telemetry_runs_reaped_total")).toBe(1);
+    expect(m.value("reaping_queries_total", { intent: "unknown", status: "abandoned" })).toBe(1);
+    expect(reaping.stats()).toMatchObject({ activeRuns: 0, reapedRuns: 1 });
   });
 
   it("never turns user or session ids into label values", async () => {

@@ -3,7 +3,8 @@ import { HumanMessage } from "@langchain/core/messages";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WorkflowTracer } from "../../src/index.js";
-import { parentId, setupOtel, treeOf } from "../support/otel.js";
+import { assertExactNesting, assertNodesDoNotOverlap } from "../support/nesting.js";
+import { one, parentId, setupOtel, treeOf } from "../support/otel.js";
 import { ScriptedChatModel } from "../support/scripted-chat-model.js";
 import { buildText2QueryGraph, text2queryReplies } from "../support/text2query-graph.js";
 
@@ -52,6 +53,12 @@ describe("concurrency and memory", () => {
       }
     }
     expect(results.filter((r) => r.rows === 42)).toHaveLength(400);
+    // Spec item 1, exactly (HrTime compared as integers, no slack), under the interleaving of 500 runs:
+    // every non-root span lies within its parent, and nodes of successive steps never overlap.
+    expect(assertExactNesting(spans)).toBe(spans.length - roots.length);
+    // Ordered pairs of nodes of different steps under one parent: an in-scope run has 7 top-level nodes
+    // (validate_sql twice) → 21 pairs, and 2 subgraph nodes → 1; an out-of-scope run has 1 node → 0.
+    expect(assertNodesDoNotOverlap(spans)).toBe(400 * (21 + 1));
     expect(tracer.stats()).toEqual({ internalErrors: 0, activeRuns: 0, reapedRuns: 0, droppedRuns: 0 });
   });
 
@@ -77,20 +84,27 @@ describe("concurrency and memory", () => {
     expect(tracer.stats()).toEqual({ internalErrors: 0, activeRuns: 0, reapedRuns: 0, droppedRuns: 0 });
   }, 240_000); // ~40 s alone; far more with the other suites on two cores
 
-  it("reaps runs that never end after runTtlMs, ending their spans as ERROR", async () => {
+  it("ends runs idle for runTtlMs as abandoned on its own timer, with no other traffic, at their last activity", async () => {
     const tracer = new WorkflowTracer({ tracerProvider: otel.provider, runTtlMs: 30 });
     // A crashed run: started, never ended.
     tracer.handleChainStart({ lc: 1, type: "not_implemented", id: ["CompiledStateGraph"] }, {}, "orphan-root", undefined, [], {}, undefined, "crashed");
     tracer.handleChainStart({ lc: 1, type: "not_implemented", id: ["RunnableSequence"] }, {}, "orphan-node", "orphan-root", [], { langgraph_node: "generate_sql" }, undefined, "generate_sql");
     expect(tracer.stats().activeRuns).toBe(2);
-    expect(tracer.sweep()).toBe(0); // not yet expired
-    await new Promise((r) => setTimeout(r, 50));
-    // The next run start sweeps lazily; no timer is needed.
-    await buildText2QueryGraph().invoke({ question: "tell me a joke" }, { callbacks: [tracer] });
-    expect(tracer.stats()).toMatchObject({ activeRuns: 0, reapedRuns: 2 });
-    const reaped = otel.spans().filter((s) => s.name === "invoke_workflow crashed" || s.name === "generate_sql");
-    expect(reaped).toHaveLength(2);
-    for (const s of reaped) expect(s.status.code).toBe(2);
+    expect(tracer.sweep()).toBe(0); // not idle long enough yet
+    const deadline = Date.now() + 2000;
+    while (tracer.stats().activeRuns > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(tracer.stats()).toMatchObject({ activeRuns: 0, reapedRuns: 2, internalErrors: 0 });
+    const root = one(otel.spans(), "invoke_workflow crashed");
+    const node = one(otel.spans(), "generate_sql");
+    expect(root.attributes["workflow.outcome"]).toBe("abandoned");
+    for (const s of [root, node]) {
+      expect(s.status.code).toBe(0);
+      expect(s.attributes["workflow.abandoned"]).toBe(true);
+      expect(s.attributes["langfuse.observation.level"]).toBe("WARNING");
+    }
+    // Ended when the last thing happened (the node's start), not when the timer noticed.
+    expect(root.endTime).toEqual(node.startTime);
+    expect(node.endTime).toEqual(node.startTime);
   });
 
   it("stops tracing new runs at maxActiveRuns and counts them, without affecting the workflow", async () => {

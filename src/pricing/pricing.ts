@@ -99,6 +99,25 @@ export function normalizeModelName(model: string): string {
   return name.replace(/^(?:[a-z]{2,4}\.)?(?:anthropic|meta|mistral|amazon|cohere|ai21|google)\./, "");
 }
 
+/**
+ * A user's price table, checked (`fail` throws the owner's option error): an object of model families to
+ * `{ input, output, cachedInput?, cacheWrite? }`, each a finite number >= 0. Undefined gives `{}`.
+ */
+export function checkPricing(value: unknown, fail: (option: string, value: unknown, expected: string) => never): PricingTable {
+  const table: PricingTable = {};
+  if (value === undefined) return table;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) fail("pricing", value, "an object mapping model families to prices");
+  const ok = (n: unknown, optional: boolean) => (optional && n === undefined) || (typeof n === "number" && Number.isFinite(n) && n >= 0);
+  for (const [model, entry] of Object.entries(value)) {
+    const p = entry as Partial<ModelPrice> | null;
+    if (p === null || typeof p !== "object" || !ok(p.input, false) || !ok(p.output, false) || !ok(p.cachedInput, true) || !ok(p.cacheWrite, true)) {
+      fail(`pricing.${model}`, entry, "{ input, output, cachedInput?, cacheWrite? } in USD per million tokens, each a number >= 0");
+    }
+    table[model] = p as ModelPrice;
+  }
+  return table;
+}
+
 const FAMILY_SEPARATORS = ["-", ":", "@", "."];
 
 function matchesFamily(name: string, family: string): boolean {

@@ -1,6 +1,6 @@
 import { context, trace } from "@opentelemetry/api";
 import { tool } from "@langchain/core/tools";
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { traceNode, WorkflowTracer } from "../../src/index.js";
@@ -12,12 +12,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const model = (...answers: string[]) => new ScriptedChatModel({ model: "gpt-4o-mini", replies: answers.map((content) => ({ content })) });
 
 /**
- * The spans below a workflow's root are handed to the SDK in batches (src/tracer/deferred-span.ts). What a
- * user relies on must not change: times as they happened, parents, a span of their own inside a node parented
- * on it, span processors seeing parents around children, and spans of a long run reaching the exporter while
- * it is still running.
+ * Our spans live in the SDK like anyone else's: started when their run starts, ended when it ends. What a
+ * user relies on: times as they happened, parents, a span of their own inside a node parented on it, span
+ * processors seeing parents around children, and the provider's forceFlush() seeing every ended span.
  */
-describe("spans below the root, handed to the SDK in batches", () => {
+describe("spans in the SDK as their runs happen", () => {
   let otel: ReturnType<typeof setupOtel>;
   let tracer: WorkflowTracer;
   beforeEach(() => {
@@ -76,64 +75,46 @@ describe("spans below the root, handed to the SDK in batches", () => {
     expect(seenInside).toEqual(expect.objectContaining({ traceId: node.spanContext().traceId, spanId: node.spanContext().spanId }));
   });
 
-  it("exports the spans of a long run while it runs: an LLM call is in the exporter a second later, before the run ends", async () => {
+  it("puts every span in the SDK when its run ends: the exporter has a node's spans before the workflow ends", async () => {
     const llm = model("plan", "done");
     let exportedDuringRun: string[] = [];
     await run(
       stepsGraph({
         plan: askStep(llm, "plan it"),
-        work: async () => {
-          await sleep(1100);
-          return { answer: "worked" };
-        },
         report: async (state, config) => {
           exportedDuringRun = otel.spans().map((s) => s.name);
           return askStep(llm, "report")(state, config);
         },
       }),
     );
-    // `work` ended more than a second after the first span of the run ended: the batch went to the SDK then.
-    expect(exportedDuringRun).toEqual(expect.arrayContaining(["chat gpt-4o-mini", "plan", "work"]));
-    expect(exportedDuringRun).not.toContain("invoke_workflow wf");
-    expect(otel.spans().filter((s) => s.name === "chat gpt-4o-mini")).toHaveLength(2);
-    expect(otel.spans()).toHaveLength(6);
+    expect(exportedDuringRun.sort()).toEqual(["chat gpt-4o-mini", "plan"]);
+    expect(otel.spans()).toHaveLength(5);
     expect(tracer.stats()).toMatchObject({ internalErrors: 0, activeRuns: 0 });
   });
 
-  it("hands ended spans over within about a second even while one long call keeps the run busy", async () => {
-    let exportedMidCall: string[] = [];
+  it("lets the provider's own forceFlush() send every ended span of a running workflow, with a batching processor", async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 60_000 })] });
+    const own = new WorkflowTracer({ tracerProvider: provider });
+    let flushedDuringRun: string[] = [];
     await run(
       stepsGraph({
         plan: askStep(model("plan"), "plan it"),
         work: async () => {
-          // One long call: nothing ends in this run for 1.6 s.
-          await sleep(1300);
-          exportedMidCall = otel.spans().map((s) => s.name);
-          await sleep(300);
+          await provider.forceFlush();
+          flushedDuringRun = exporter.getFinishedSpans().map((s) => s.name);
           return { answer: "worked" };
         },
       }),
+      [own],
     );
-    expect(exportedMidCall.sort()).toEqual(["chat gpt-4o-mini", "plan"]);
-    expect(otel.spans()).toHaveLength(4);
+    expect(flushedDuringRun.sort()).toEqual(["chat gpt-4o-mini", "plan"]);
+    await provider.forceFlush();
+    expect(exporter.getFinishedSpans()).toHaveLength(4);
+    await provider.shutdown();
   });
 
-  it("hands ended spans over at once on tracer.flush(), before the SDK is flushed or shut down", async () => {
-    let exportedAfterFlush: string[] = [];
-    await run(
-      stepsGraph({
-        plan: askStep(model("plan"), "plan it"),
-        work: () => {
-          tracer.flush();
-          exportedAfterFlush = otel.spans().map((s) => s.name);
-          return { answer: "worked" };
-        },
-      }),
-    );
-    expect(exportedAfterFlush.sort()).toEqual(["chat gpt-4o-mini", "plan"]);
-  });
-
-  it("hands a huge run to the SDK in bounded batches and loses none of it: 1,200 tool calls in one node", async () => {
+  it("keeps a huge run whole and exports each call as it ends: 1,200 tool calls in one node", async () => {
     const lookup = tool(async ({ id }: { id: number }) => `row ${id}`, { name: "lookup", description: "Look a row up.", schema: z.object({ id: z.number() }) });
     let exportedDuringRun = 0;
     await run(
@@ -145,9 +126,7 @@ describe("spans below the root, handed to the SDK in batches", () => {
         },
       }),
     );
-    // Batches of at most 512 spans: two went to the SDK during the node (1,024 of the 1,201 recorded by then).
-    expect(exportedDuringRun).toBeGreaterThanOrEqual(1000);
-    expect(exportedDuringRun).toBeLessThan(1200);
+    expect(exportedDuringRun).toBe(1200);
     const spans = otel.spans();
     expect(spans.filter((s) => s.name === "execute_tool lookup")).toHaveLength(1200);
     expect(new Set(spans.map((s) => s.spanContext().traceId)).size).toBe(1);

@@ -1,0 +1,61 @@
+import type { Context } from "@opentelemetry/api";
+import { WORKFLOW_OUTCOMES, type NodeResults, type WorkflowOutcome } from "../types.js";
+import type { TraceClock } from "./clock.js";
+import { truncate } from "./content.js";
+import type { Identity } from "./span-attributes.js";
+
+const MAX_INTENT_LENGTH = 200;
+
+/**
+ * One invocation (one trace): where its spans parent, its clock, and the facts its nodes reported, read when
+ * it ends (root attributes, metrics).
+ */
+export class Invocation {
+  /** The context that was active when the invocation started: every span of it parents in it (baggage, suppression, processor keys). */
+  readonly context: Context;
+  readonly clock: TraceClock;
+  readonly workflowName: string;
+  readonly identity: Identity;
+  /** The root span's trace id when sampled (metric exemplars link to it). */
+  traceId: string | undefined = undefined;
+  /** Monotonic time of the last callback of any of its runs: an invocation idle for the TTL is abandoned. */
+  lastActivityAt: number;
+  /** Runs of this invocation still open. */
+  openRuns = 0;
+  /** A run of it paused on `interrupt()` (LangGraph then ends the root normally when a checkpointer is set). */
+  interrupted = false;
+
+  intent: string | undefined = undefined;
+  confidence: number | undefined = undefined;
+  outcome: WorkflowOutcome | undefined = undefined;
+  corrections = 0;
+  valid: boolean | undefined = undefined;
+  costUsd = 0;
+
+  constructor(context: Context, clock: TraceClock, workflowName: string, identity: Identity, startedAt: number) {
+    this.context = context;
+    this.clock = clock;
+    this.workflowName = workflowName;
+    this.identity = identity;
+    this.lastActivityAt = startedAt;
+  }
+
+  /** Fold a node's reported results into the summary (values already type-checked by the caller's reader). */
+  record(results: NodeResults): void {
+    if (typeof results.intent === "string") this.intent = truncate(results.intent, MAX_INTENT_LENGTH);
+    if (typeof results.confidence === "number" && Number.isFinite(results.confidence)) this.confidence = results.confidence;
+    if (typeof results.valid === "boolean") this.valid = results.valid;
+    const attempt = results.correctionAttempt;
+    if (typeof attempt === "number" && Number.isFinite(attempt) && attempt > this.corrections) this.corrections = attempt;
+    if (typeof results.outcome === "string" && WORKFLOW_OUTCOMES.includes(results.outcome)) this.outcome = results.outcome;
+  }
+
+  /** How the invocation ended, given how its root ended. */
+  finalOutcome(failed: boolean, interrupted: boolean, abandoned: boolean): WorkflowOutcome {
+    if (abandoned) return "abandoned";
+    if (interrupted || (this.interrupted && !failed)) return "interrupted";
+    if (failed) return "error";
+    // A run whose last validation failed, and that no node gave an outcome, ended without a usable query.
+    return this.outcome ?? (this.valid === false ? "failed" : "success");
+  }
+}

@@ -1,0 +1,303 @@
+import { context, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Link, type Span, type SpanContext, type Tracer } from "@opentelemetry/api";
+import { GenAI, Langfuse, LangGraph, ObservationType, Workflow } from "../attributes.js";
+import type { WorkflowOutcome } from "../types.js";
+import { now, TraceClock } from "./clock.js";
+import { errorMessage, errorType, exceptionOf, isControlFlow, isInterrupt } from "./errors.js";
+import { Invocation } from "./invocation.js";
+import { UNKNOWN_MODEL } from "./llm-info.js";
+import type { ResolvedTracerOptions } from "./options.js";
+import { RunKind } from "./run-kind.js";
+import { RunState, RunTable } from "./run-state.js";
+import type { TelemetrySink } from "./sink.js";
+import { captured, type Identity } from "./span-attributes.js";
+
+/** Interrupted runs remembered per thread, to link the run that resumes them (oldest forgotten first). */
+const MAX_INTERRUPTED_THREADS = 1000;
+
+/**
+ * The one life of every span: a run starts → its SDK span starts (in the caller's context, on the trace's
+ * clock) → attributes as callbacks arrive → the run ends → status, root summary and metrics → the span ends,
+ * whatever threw on the way. Also ends runs that never end: left open when their root ended, or idle for
+ * the TTL (an unref'd timer; no traffic needed).
+ */
+export class RunLifecycle {
+  readonly runs: RunTable;
+  reapedRuns = 0;
+  droppedRuns = 0;
+  private sweepTimer: ReturnType<typeof setInterval> | undefined = undefined;
+  private readonly interruptedThreads = new Map<string, SpanContext>();
+
+  constructor(
+    private readonly otel: Tracer,
+    private readonly options: ResolvedTracerOptions,
+    private readonly sink: TelemetrySink | undefined,
+    private readonly fault: (where: string, error: unknown) => void,
+  ) {
+    this.runs = new RunTable(options.maxActiveRuns);
+  }
+
+  /** The nearest tracked ancestor that can carry children (hidden runs are skipped over). */
+  parentOf(parentRunId: unknown): RunState | undefined {
+    const entry = this.runs.get(parentRunId);
+    return entry?.kind === RunKind.Hidden ? entry.parent : entry;
+  }
+
+  /** A run of an invocation that is traced (its invocation's clock restarts the idle countdown). */
+  touch(runId: unknown, at: number): RunState | undefined {
+    const state = this.runs.get(runId);
+    if (state !== undefined) state.invocation.lastActivityAt = at;
+    return state;
+  }
+
+  /** Track a run with no span yet (hidden runs, chains until a descendant needs them). */
+  track(state: RunState): boolean {
+    if (this.runs.add(state)) {
+      state.invocation.lastActivityAt = state.startedAt;
+      return true;
+    }
+    this.droppedRuns++;
+    return false;
+  }
+
+  /**
+   * A root: a new invocation, parented in the caller's active context (an HTTP server span, baggage,
+   * suppression), with the trace's clock anchored now.
+   */
+  startRoot(runId: string, kind: RunKind, name: string, identity: Identity, at: number, spanName: string, spanKind: SpanKind, attributes: Attributes): RunState | undefined {
+    const parentContext = context.active();
+    const invocation = new Invocation(parentContext, new TraceClock(at), name, identity, at);
+    const state = new RunState(runId, kind, name, undefined, invocation, at);
+    if (!this.track(state)) return undefined;
+    const span = this.otel.startSpan(spanName, { kind: spanKind, startTime: invocation.clock.time(at), attributes, links: this.resumeLink(identity) }, parentContext);
+    state.span = span;
+    const spanContext = span.spanContext();
+    invocation.traceId = (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0 ? spanContext.traceId : undefined;
+    if (kind === RunKind.Workflow && this.sink !== undefined) {
+      try {
+        this.sink.workflowStarted();
+      } catch (error) {
+        this.fault("metrics", error);
+      }
+    }
+    this.armSweep();
+    return state;
+  }
+
+  /** A run below `parent`, its span started now with its recorded start time. */
+  startChild(runId: string, kind: RunKind, name: string, parent: RunState, at: number, spanName: string, spanKind: SpanKind, attributes: Attributes): RunState | undefined {
+    const state = new RunState(runId, kind, name, parent, parent.invocation, at);
+    if (!this.track(state)) return undefined;
+    this.openSpan(state, spanName, spanKind, attributes);
+    return state;
+  }
+
+  /** The span of a run, started now for a chain that had none yet (its recorded start time, its parents first). */
+  spanOf(state: RunState): Span | undefined {
+    if (state.span !== undefined || state.kind !== RunKind.Chain) return state.span;
+    const span = this.openSpan(state, state.name, SpanKind.INTERNAL, {
+      [GenAI.WORKFLOW_NAME]: state.invocation.workflowName,
+      [Langfuse.OBSERVATION_TYPE]: ObservationType.CHAIN,
+    });
+    if (state.pendingInputs !== undefined) {
+      span.setAttribute(Langfuse.OBSERVATION_INPUT, captured(state.pendingInputs, this.options, { field: "input", runType: "chain", name: state.name }));
+      state.pendingInputs = undefined;
+    }
+    return span;
+  }
+
+  private openSpan(state: RunState, spanName: string, spanKind: SpanKind, attributes: Attributes): Span {
+    const invocation = state.invocation;
+    const identity = invocation.identity;
+    if (identity.userId !== undefined) attributes[Langfuse.TRACE_USER_ID] = identity.userId;
+    if (identity.sessionId !== undefined) attributes[Langfuse.TRACE_SESSION_ID] = identity.sessionId;
+    const node = state.node;
+    if (node !== undefined && state.kind !== RunKind.Node) {
+      attributes[Workflow.STAGE] = state.stage ?? "other";
+      attributes[LangGraph.NODE] = node.name;
+    }
+    const parent = state.parent as RunState;
+    const span = this.otel.startSpan(spanName, { kind: spanKind, startTime: invocation.clock.time(state.startedAt), attributes }, this.childContext(parent));
+    state.span = span;
+    return span;
+  }
+
+  /** The context children of `parent` start in: the invocation's own context with the parent's span. */
+  private childContext(parent: RunState): Context {
+    if (parent.childContext !== undefined) return parent.childContext;
+    const span = this.spanOf(parent);
+    return (parent.childContext = span === undefined ? parent.invocation.context : trace.setSpan(parent.invocation.context, span));
+  }
+
+  /**
+   * End a run: status and attributes, the root's summary, metrics, then the span — which ends whatever
+   * throws before it. Runs below it still open are ended first, at the same time, as abandoned: no span
+   * outlives its parent (LangGraph reports some children after their parent when a stream is broken off;
+   * those late callbacks then find nothing to end).
+   */
+  end(state: RunState, error: unknown, at: number, abandoned = false): void {
+    if (state.openChildren > 0) this.endDescendants(state, at);
+    this.runs.delete(state);
+    const invocation = state.invocation;
+    const failed = error !== undefined && !isControlFlow(error);
+    const interrupted = error !== undefined && isInterrupt(error);
+    if (interrupted) invocation.interrupted = true;
+    const span = state.span;
+    let outcome: WorkflowOutcome | undefined;
+    try {
+      if (state.kind === RunKind.Workflow) outcome = invocation.finalOutcome(failed, interrupted, abandoned);
+      if (span !== undefined) this.describeEnd(state, span, error, failed, interrupted, abandoned, outcome, at);
+    } catch (e) {
+      this.fault("end", e);
+    }
+    if (abandoned) this.reapedRuns++;
+    if (this.sink !== undefined) {
+      try {
+        this.feed(this.sink, state, failed ? error : undefined, abandoned, outcome, (at - state.startedAt) / 1000);
+      } catch (e) {
+        this.fault("metrics", e);
+      }
+    }
+    if (span !== undefined) {
+      try {
+        span.end(invocation.clock.time(at));
+      } catch (e) {
+        this.fault("span end", e);
+      }
+    }
+  }
+
+  private describeEnd(state: RunState, span: Span, error: unknown, failed: boolean, interrupted: boolean, abandoned: boolean, outcome: WorkflowOutcome | undefined, at: number): void {
+    if (failed) {
+      const type = errorType(error);
+      const message = errorMessage(error);
+      span.recordException(exceptionOf(error, type, message), state.invocation.clock.time(at));
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
+      span.setAttribute("error.type", type);
+      span.setAttribute(Langfuse.OBSERVATION_LEVEL, "ERROR");
+      span.setAttribute(Langfuse.OBSERVATION_STATUS_MESSAGE, message);
+    } else if (interrupted) {
+      span.setAttribute(Workflow.INTERRUPTED, true);
+    }
+    if (abandoned) {
+      span.setAttribute(Workflow.ABANDONED, true);
+      span.setAttribute(Langfuse.OBSERVATION_LEVEL, "WARNING");
+      span.setAttribute(Langfuse.OBSERVATION_STATUS_MESSAGE, "abandoned: the run never ended (its consumer stopped, or nothing happened for runTtlMs)");
+    }
+    if (outcome === undefined) return;
+    const invocation = state.invocation;
+    span.setAttribute(Workflow.OUTCOME, outcome);
+    if (invocation.intent !== undefined) span.setAttribute(Workflow.INTENT, invocation.intent);
+    if (invocation.confidence !== undefined) span.setAttribute(Workflow.CONFIDENCE, invocation.confidence);
+    if (invocation.corrections > 0) span.setAttribute(Workflow.CORRECTIONS, invocation.corrections);
+    if (invocation.valid !== undefined) span.setAttribute(Workflow.VALIDATION_VALID, invocation.valid);
+    if (invocation.costUsd > 0) span.setAttribute(Workflow.COST_USD, invocation.costUsd);
+    if (outcome === "failed") span.setAttribute(Langfuse.OBSERVATION_LEVEL, "WARNING");
+    if (outcome === "interrupted") this.rememberInterrupted(invocation, span);
+  }
+
+  private feed(sink: TelemetrySink, state: RunState, error: unknown, abandoned: boolean, outcome: WorkflowOutcome | undefined, durationSeconds: number): void {
+    const traceId = state.invocation.traceId;
+    if (abandoned) sink.runReaped();
+    switch (state.kind) {
+      case RunKind.Workflow: {
+        const invocation = state.invocation;
+        sink.workflowEnded({ outcome: outcome ?? "error", intent: invocation.intent, corrections: invocation.corrections, valid: invocation.valid, durationSeconds, traceId });
+        return;
+      }
+      case RunKind.Node:
+        // A stage is timed once per entry: nodes nested in a node of the same stage (a subgraph's inner
+        // nodes) are inside its time already.
+        if (state.parent?.node?.stage !== state.stage) sink.nodeEnded({ name: state.stage ?? "other", failed: error !== undefined, durationSeconds, traceId });
+        return;
+      case RunKind.Llm:
+        sink.llmEnded({
+          stage: state.stage ?? "other",
+          model: state.model ?? (state.name !== UNKNOWN_MODEL ? state.name : UNKNOWN_MODEL),
+          usage: state.usage,
+          cost: state.cost,
+          errorType: error !== undefined ? errorType(error) : undefined,
+          durationSeconds,
+          traceId,
+        });
+        return;
+      case RunKind.Tool:
+        sink.toolEnded({ name: state.name, failed: error !== undefined, durationSeconds, traceId });
+        return;
+      case RunKind.Retriever:
+        sink.retrieverEnded({ name: state.name, failed: error !== undefined, durationSeconds, traceId });
+        return;
+    }
+  }
+
+  private endDescendants(state: RunState, at: number): void {
+    for (const open of this.runs.openDescendantsOf(state)) {
+      try {
+        this.end(open, undefined, at, true);
+      } catch (error) {
+        this.fault("end", error);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- abandoned invocations
+
+  /**
+   * End every invocation idle for `runTtlMs` or more, as abandoned, at the time of its last activity (so
+   * durations are not inflated by the wait). Returns the number of runs ended.
+   */
+  sweep(): number {
+    const at = now();
+    let ended = 0;
+    for (const invocation of this.runs.idle(at, this.options.runTtlMs)) {
+      ended += invocation.openRuns;
+      const endAt = invocation.lastActivityAt;
+      for (const open of this.runs.openRunsOf(invocation)) {
+        try {
+          this.end(open, undefined, endAt, true);
+        } catch (error) {
+          this.fault("sweep", error);
+        }
+      }
+    }
+    if (this.runs.openInvocations === 0 && this.sweepTimer !== undefined) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = undefined;
+    }
+    return ended;
+  }
+
+  /** While any invocation is open, an unref'd timer looks for idle ones (it never keeps the process alive). */
+  private armSweep(): void {
+    if (this.sweepTimer !== undefined) return;
+    const period = Math.min(30_000, Math.max(10, this.options.runTtlMs / 4));
+    this.sweepTimer = setInterval(() => {
+      try {
+        this.sweep();
+      } catch (error) {
+        this.fault("sweep", error);
+      }
+    }, period);
+    this.sweepTimer.unref?.();
+  }
+
+  // ---------------------------------------------------------------- interrupt → resume links
+
+  private rememberInterrupted(invocation: Invocation, span: Span): void {
+    const thread = invocation.identity.conversationId;
+    if (thread === undefined) return;
+    const threads = this.interruptedThreads;
+    threads.delete(thread);
+    if (threads.size >= MAX_INTERRUPTED_THREADS) threads.delete(threads.keys().next().value as string);
+    threads.set(thread, span.spanContext());
+  }
+
+  /** A link to the interrupted run of the same thread, for the invocation that resumes it. */
+  private resumeLink(identity: Identity): Link[] | undefined {
+    const thread = identity.conversationId;
+    if (thread === undefined || this.interruptedThreads.size === 0) return undefined;
+    const interrupted = this.interruptedThreads.get(thread);
+    if (interrupted === undefined) return undefined;
+    this.interruptedThreads.delete(thread);
+    return [{ context: interrupted, attributes: { "workflow.link": "resumes" } }];
+  }
+}
