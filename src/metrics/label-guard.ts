@@ -1,3 +1,4 @@
+import { cut } from "../tracer/content.js";
 /** Value every label falls back to once its bound of distinct values is reached. */
 export const OTHER = "other";
 
@@ -20,7 +21,7 @@ export class LabelGuard {
     if (known !== undefined) return known;
     if (this.seen.size >= this.max) return OTHER;
     const trimmed = raw.trim();
-    const clean = (trimmed.length > MAX_VALUE_LENGTH ? trimmed.slice(0, MAX_VALUE_LENGTH) : trimmed).replace(UNSAFE, "_") || fallback;
+    const clean = cut(trimmed, MAX_VALUE_LENGTH).replace(UNSAFE, "_") || fallback;
     this.seen.set(raw, clean);
     return clean;
   }

@@ -90,7 +90,7 @@ function prune(value: unknown, depth: number, seen: Set<object>, maxString: numb
   if (--budget.nodes < 0 || budget.chars <= 0) return "[…]";
   switch (typeof value) {
     case "string": {
-      const text = value.length > maxString ? value.slice(0, maxString) : value;
+      const text = cut(value, maxString);
       budget.chars -= text.length;
       return text;
     }
@@ -115,6 +115,8 @@ function prune(value: unknown, depth: number, seen: Set<object>, maxString: numb
     if (obj instanceof ArrayBuffer) return `[ArrayBuffer ${obj.byteLength} bytes]`;
     if (obj instanceof Map) return `[Map ${obj.size}]`;
     if (obj instanceof Set) return `[Set ${obj.size}]`;
+    // A boxed string lists every character as a key.
+    if (obj instanceof String || obj instanceof Number || obj instanceof Boolean) return prune(obj.valueOf(), depth + 1, seen, maxString, budget);
     if (isLangChainSecret(obj)) return SECRET_PLACEHOLDER;
     if (obj instanceof Date) return obj.toISOString();
     if (obj instanceof Error) return { name: prune(obj.name, depth + 1, seen, maxString, budget), message: prune(obj.message, depth + 1, seen, maxString, budget) };
@@ -187,7 +189,16 @@ export function safeStringifyJsonText(value: unknown, maxLength: number): string
 }
 
 export function truncate(text: string, maxLength: number): string {
-  return text.length > maxLength ? `${text.slice(0, Math.max(0, maxLength - 1))}…` : text;
+  return text.length > maxLength ? `${cut(text, Math.max(0, maxLength - 1))}…` : text;
+}
+
+/**
+ * The first `maxLength` characters of `text`, as a string of its own. A plain slice of a long string keeps
+ * the whole string alive (V8's sliced strings point into it): a 200-character cache key cut from a 100 kB
+ * name would hold the 100 kB.
+ */
+export function cut(text: string, maxLength: number): string {
+  return text.length > maxLength ? (" " + text.slice(0, maxLength)).slice(1) : text;
 }
 
 /** Plain text of a message's content (string, or the text parts of a content array). */

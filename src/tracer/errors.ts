@@ -1,5 +1,5 @@
 import type { Exception } from "@opentelemetry/api";
-import { safeStringify } from "./content.js";
+import { cut, safeStringify } from "./content.js";
 
 /**
  * LangGraph control-flow signals travel as thrown errors but are not failures: `interrupt()`
@@ -37,7 +37,7 @@ const MAX_MESSAGE = 1000;
 
 function boundedString(value: unknown): string {
   if (typeof value !== "string") return safeStringify(value, MAX_MESSAGE);
-  return value.length > MAX_MESSAGE ? value.slice(0, MAX_MESSAGE) : value;
+  return cut(value, MAX_MESSAGE);
 }
 
 /** `error.type` per OpenTelemetry: the error's class name, else a fallback. Never throws. */
@@ -78,7 +78,7 @@ export function exceptionOf(error: unknown, type: string, message: string): Exce
     const e = error as { name?: unknown; message?: unknown; stack?: unknown } | null;
     if (e !== null && typeof e === "object" && (e.message === undefined || typeof e.message === "string") && (e.name === undefined || typeof e.name === "string")) {
       const s = e.stack;
-      if (typeof s === "string") stack = s.length > 8000 ? s.slice(0, 8000) : s;
+      if (typeof s === "string") stack = cut(s, 8000);
     }
   } catch {
     stack = undefined;

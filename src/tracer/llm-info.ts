@@ -3,6 +3,7 @@
  * to callbacks. Every provider package puts these somewhere slightly different; each reader tries the
  * known places in order and returns undefined rather than guessing.
  */
+import { cut } from "./content.js";
 
 type Obj = Record<string, unknown>;
 
@@ -16,7 +17,7 @@ const MAX_STOP_SEQUENCES = 16;
 
 function str(value: unknown): string | undefined {
   if (typeof value !== "string" || value.length === 0) return undefined;
-  return value.length > MAX_STRING ? value.slice(0, MAX_STRING) : value;
+  return cut(value, MAX_STRING);
 }
 
 function num(value: unknown): number | undefined {
@@ -133,7 +134,7 @@ export function readLlmRequest(serialized: unknown, extraParams: unknown, metada
   const stop = md?.ls_stop ?? params?.stop;
   if (Array.isArray(stop) && stop.length > 0 && stop.length <= MAX_STOP_SEQUENCES) {
     const sequences: string[] = [];
-    for (let i = 0; i < stop.length; i++) if (typeof stop[i] === "string") sequences.push((stop[i] as string).slice(0, MAX_STRING));
+    for (let i = 0; i < stop.length; i++) if (typeof stop[i] === "string") sequences.push(cut(stop[i] as string, MAX_STRING));
     if (sequences.length === stop.length) request.stop = sequences;
   }
   if (typeof params?.stream === "boolean") request.stream = params.stream;

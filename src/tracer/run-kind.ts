@@ -3,7 +3,7 @@
  * values: each reads a bounded amount whatever it is given.
  */
 import { LANGSMITH_HIDDEN_TAG } from "../attributes.js";
-import { isPlainObject } from "./content.js";
+import { cut, isPlainObject } from "./content.js";
 
 /** What a LangChain run is to us. */
 export enum RunKind {
@@ -31,7 +31,7 @@ const GRAPH_CLASS = /^(Compiled\w*Graph|Pregel)$/;
 
 export function boundedName(value: unknown): string | undefined {
   if (typeof value !== "string" || value.length === 0) return undefined;
-  return value.length > MAX_NAME_LENGTH ? value.slice(0, MAX_NAME_LENGTH) : value;
+  return cut(value, MAX_NAME_LENGTH);
 }
 
 /** The class name of a serialised runnable (`id: ["langchain", …, "ClassName"]`). */

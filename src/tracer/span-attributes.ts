@@ -5,7 +5,7 @@
 import type { Attributes, Span } from "@opentelemetry/api";
 import { GenAI, GenAIOperation, LangGraph, Langfuse, ObservationType, Workflow } from "../attributes.js";
 import type { RedactInfo } from "../types.js";
-import { isSecretKey, safeStringify, safeStringifyJsonText, toSemconvMessages, truncate } from "./content.js";
+import { cut, isSecretKey, safeStringify, safeStringifyJsonText, toSemconvMessages, truncate } from "./content.js";
 import { UNKNOWN_MODEL, type LlmRequest, type LlmResponse, type LlmUsage } from "./llm-info.js";
 import type { ResolvedTracerOptions } from "./options.js";
 
@@ -27,7 +27,7 @@ const MAX_METADATA_KEYS = 32;
 const MAX_METADATA_KEYS_READ = 256;
 
 function idString(value: unknown): string | undefined {
-  if (typeof value === "string" && value.length > 0) return value.length > 200 ? value.slice(0, 200) : value;
+  if (typeof value === "string" && value.length > 0) return cut(value, 200);
   if (typeof value === "number" && Number.isFinite(value)) return String(value);
   return undefined;
 }

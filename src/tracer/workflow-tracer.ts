@@ -4,7 +4,7 @@ import { GenAI, GenAIOperation, Langfuse, ObservationType, Workflow } from "../a
 import type { TracerStats, WorkflowStage, WorkflowTracerOptions } from "../types.js";
 import { VERSION } from "../version.js";
 import { now } from "./clock.js";
-import { toSemconvMessages } from "./content.js";
+import { cut, toSemconvMessages } from "./content.js";
 import { errorMessage } from "./errors.js";
 import { generationOutput, lastGeneration, readChunkUsage, readLlmRequest, readResponse, readUsage, UNKNOWN_MODEL } from "./llm-info.js";
 import { RunLifecycle } from "./lifecycle.js";
@@ -223,7 +223,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       if (callId !== undefined) attributes[GenAI.TOOL_CALL_ID] = callId;
       const kwargs = tool !== null && typeof tool === "object" ? (tool as { kwargs?: unknown }).kwargs : undefined;
       const description = kwargs !== null && typeof kwargs === "object" ? (kwargs as { description?: unknown }).description : undefined;
-      if (typeof description === "string") attributes[GenAI.TOOL_DESCRIPTION] = description.slice(0, 500);
+      if (typeof description === "string") attributes[GenAI.TOOL_DESCRIPTION] = cut(description, 500);
       const state = this.startStep(runId, parentRunId, RunKind.Tool, name, `${GenAIOperation.EXECUTE_TOOL} ${name}`, attributes, tags, metadata);
       if (state?.span !== undefined && this.options.contentLimit > 0) {
         const text = capturedArguments(input, this.options, { field: "input", runType: "tool", name });

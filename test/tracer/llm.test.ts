@@ -25,6 +25,21 @@ describe("LLM spans", () => {
     return { out, span: one(otel.spans(), `chat ${fields.model ?? "gpt-4o"}`) };
   }
 
+  it("prices each call without any metrics: cost on the span from the default table, or from the tracer's own pricing", async () => {
+    const { span } = await callOnce({ content: "SELECT 1", inputTokens: 1000, outputTokens: 500 });
+    expect(span.attributes["workflow.cost_usd"]).toBe(0.0075);
+    expect(JSON.parse(span.attributes["langfuse.observation.cost_details"] as string)).toEqual({ input: 0.0025, input_cache_read: 0, output: 0.005, total: 0.0075 });
+    otel.reset();
+    const { span: custom } = await callOnce({ content: "SELECT 1", inputTokens: 1000, outputTokens: 500 }, { pricing: { "gpt-4o": { input: 10, output: 20 } } });
+    expect(custom.attributes["workflow.cost_usd"]).toBe(0.02);
+    otel.reset();
+    const { span: unpriced } = await callOnce({ content: "SELECT 1", inputTokens: 1000, outputTokens: 500 }, {}, { model: "house-model-7b" });
+    expect(unpriced.attributes["workflow.cost_usd"]).toBeUndefined();
+    expect(() => tracer({ pricing: { "gpt-4o": { input: -1, output: 1 } } })).toThrow(
+      'WorkflowTracer: invalid option pricing.gpt-4o: {"input":-1,"output":1}. Expected { input, output, cachedInput?, cacheWrite? } in USD per million tokens, each a number >= 0.',
+    );
+  });
+
   it("follows the GenAI semantic conventions: name, operation, provider, request and response fields, usage", async () => {
     const { span } = await callOnce({ content: "SELECT 1", inputTokens: 1000, outputTokens: 500, finishReason: "stop" });
     expect(span.kind).toBe(2 /* SpanKind.CLIENT */);
