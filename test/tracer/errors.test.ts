@@ -1,6 +1,5 @@
 import { HumanMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
-import { Annotation, Command, END, interrupt, MemorySaver, START, StateGraph } from "@langchain/langgraph";
 import type { TracerProvider } from "@opentelemetry/api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -67,32 +66,7 @@ describe("errors and garbage", () => {
     expect(tracer.stats().activeRuns).toBe(0);
   });
 
-  it("does not treat LangGraph's interrupt() (human in the loop) as an error", async () => {
-    const tracer = new WorkflowTracer({ tracerProvider: otel.provider });
-    const State = Annotation.Root({ sql: Annotation<string>(), approved: Annotation<boolean | undefined>() });
-    const graph = new StateGraph(State)
-      .addNode("review_sql", (s: typeof State.State) => ({ approved: interrupt({ sql: s.sql }) as boolean }))
-      .addNode("execute_sql", () => ({}))
-      .addEdge(START, "review_sql")
-      .addEdge("review_sql", "execute_sql")
-      .addEdge("execute_sql", END)
-      .compile({ checkpointer: new MemorySaver() });
-    const config = { callbacks: [tracer], configurable: { thread_id: "t-1" } };
-
-    const paused = await graph.invoke({ sql: "SELECT 1" }, config);
-    expect(paused).toHaveProperty("__interrupt__");
-    const first = otel.spans();
-    expect(first.every((s) => s.status.code !== ERROR)).toBe(true);
-    expect(one(first, "review_sql").attributes["workflow.interrupted"]).toBe(true);
-    expect(one(first, "invoke_workflow LangGraph").attributes["gen_ai.conversation.id"]).toBe("t-1");
-
-    otel.reset();
-    const resumed = await graph.invoke(new Command({ resume: true }), config);
-    expect(resumed.approved).toBe(true);
-    expect(otel.spans().every((s) => s.status.code !== ERROR)).toBe(true);
-    expect(one(otel.spans(), "execute_sql")).toBeDefined();
-    expect(tracer.stats().activeRuns).toBe(0);
-  });
+  // interrupt() with a checkpointer, and the resume: test/tracer/langgraph-features.test.ts.
 
   it("never throws on garbage fed straight to the handler: unknown run ids, undefined outputs, cyclic metadata", () => {
     const tracer = new WorkflowTracer({ tracerProvider: otel.provider });
