@@ -162,7 +162,7 @@ export class WorkflowMetrics implements TelemetrySink {
     this.retrieverDuration = new Histogram({ name: n("retrieverDuration"), help: "Duration of retriever calls, by retriever.", labelNames: ["retriever"], buckets: o.latencyBuckets, registers, enableExemplars: exemplars });
     this.internalErrors = new Counter({ name: n("internalErrors"), help: "Internal errors of langgraph-telemetry, swallowed so the workflow never saw them.", registers });
     this.spansDropped = new Counter({ name: n("spansDropped"), help: "Spans dropped before export (queue full or exporter failing).", registers });
-    this.runsReaped = new Counter({ name: n("runsReaped"), help: "Runs that never ended and were reaped after the tracer's TTL.", registers });
+    this.runsReaped = new Counter({ name: n("runsReaped"), help: "Runs that never ended and were ended by the tracer as abandoned (idle for its runTtlMs, or still open when their parent ended).", registers });
     this.validSeries = new CounterSeries(this.validations, { result: "valid", error_category: "none" });
     this.confidenceSeries = new HistogramSeries(this.confidence, {}, CONFIDENCE_BUCKETS);
     this.correctionSeries = {

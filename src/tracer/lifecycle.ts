@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Link, type Span, type SpanContext, type Tracer } from "@opentelemetry/api";
+import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Link, type Span, type SpanContext, type Tracer } from "@opentelemetry/api";
 import { GenAI, Langfuse, LangGraph, ObservationType, Workflow } from "../attributes.js";
 import type { WorkflowOutcome } from "../types.js";
 import { now, TraceClock } from "./clock.js";
@@ -13,6 +13,8 @@ import { captured, type Identity } from "./span-attributes.js";
 
 /** Interrupted runs remembered per thread, to link the run that resumes them (oldest forgotten first). */
 const MAX_INTERRUPTED_THREADS = 1000;
+/** Run ids left untraced or ended early, remembered so their late children are dropped too (oldest forgotten first). */
+const MAX_UNTRACKED = 10_000;
 
 /**
  * The one life of every span: a run starts → its SDK span starts (in the caller's context, on the trace's
@@ -26,6 +28,8 @@ export class RunLifecycle {
   droppedRuns = 0;
   private sweepTimer: ReturnType<typeof setInterval> | undefined = undefined;
   private readonly interruptedThreads = new Map<string, SpanContext>();
+  /** Runs refused, or ended before LangGraph ended them: a run started below one of them is not traced either. */
+  private readonly untracked = new Set<string>();
 
   constructor(
     private readonly otel: Tracer,
@@ -55,8 +59,29 @@ export class RunLifecycle {
       state.invocation.lastActivityAt = state.startedAt;
       return true;
     }
+    const holder = this.runs.get(state.runId);
+    // A run id already in flight (a caller reused `runId`): the run holding it ignores one end, this one's.
+    if (holder !== undefined) holder.shadowed++;
+    else if (typeof state.runId === "string") this.forget(state.runId);
     this.droppedRuns++;
     return false;
+  }
+
+  /** True when `parentRunId` names a run that was refused or ended early: its children are dropped with it. */
+  isUntracked(parentRunId: unknown): boolean {
+    return typeof parentRunId === "string" && this.untracked.size > 0 && this.untracked.has(parentRunId) && this.runs.get(parentRunId) === undefined;
+  }
+
+  /** Drop a run below an untracked one (counted), so it does not become a root of a trace of its own. */
+  refuse(runId: unknown): void {
+    this.droppedRuns++;
+    if (typeof runId === "string") this.forget(runId);
+  }
+
+  private forget(runId: string): void {
+    const untracked = this.untracked;
+    if (untracked.size >= MAX_UNTRACKED) untracked.delete(untracked.values().next().value as string);
+    untracked.add(runId);
   }
 
   /**
@@ -68,7 +93,14 @@ export class RunLifecycle {
     const invocation = new Invocation(parentContext, new TraceClock(at), name, identity, at);
     const state = new RunState(runId, kind, name, undefined, invocation, at);
     if (!this.track(state)) return undefined;
-    const span = this.otel.startSpan(spanName, { kind: spanKind, startTime: invocation.clock.time(at), attributes, links: this.resumeLink(identity) }, parentContext);
+    let span: Span;
+    try {
+      span = this.otel.startSpan(spanName, { kind: spanKind, startTime: invocation.clock.time(at), attributes, links: this.resumeLink(identity) }, parentContext);
+    } catch (error) {
+      // A sampler or a processor's onStart threw: the invocation is not traced (nor counted), whole.
+      this.untrack(state, "span start", error);
+      return undefined;
+    }
     state.span = span;
     const spanContext = span.spanContext();
     invocation.traceId = (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0 ? spanContext.traceId : undefined;
@@ -87,8 +119,20 @@ export class RunLifecycle {
   startChild(runId: string, kind: RunKind, name: string, parent: RunState, at: number, spanName: string, spanKind: SpanKind, attributes: Attributes): RunState | undefined {
     const state = new RunState(runId, kind, name, parent, parent.invocation, at);
     if (!this.track(state)) return undefined;
-    this.openSpan(state, spanName, spanKind, attributes);
+    try {
+      this.openSpan(state, spanName, spanKind, attributes);
+    } catch (error) {
+      this.untrack(state, "span start", error);
+      return undefined;
+    }
     return state;
+  }
+
+  private untrack(state: RunState, where: string, error: unknown): void {
+    this.runs.delete(state);
+    this.forget(state.runId);
+    this.droppedRuns++;
+    this.fault(where, error);
   }
 
   /** The span of a run, started now for a chain that had none yet (its recorded start time, its parents first). */
@@ -98,10 +142,10 @@ export class RunLifecycle {
       [GenAI.WORKFLOW_NAME]: state.invocation.workflowName,
       [Langfuse.OBSERVATION_TYPE]: ObservationType.CHAIN,
     });
-    if (state.pendingInputs !== undefined) {
+    if (state.pendingInputs !== undefined && span.isRecording()) {
       span.setAttribute(Langfuse.OBSERVATION_INPUT, captured(state.pendingInputs, this.options, { field: "input", runType: "chain", name: state.name }));
-      state.pendingInputs = undefined;
     }
+    state.pendingInputs = undefined;
     return span;
   }
 
@@ -135,6 +179,10 @@ export class RunLifecycle {
    * those late callbacks then find nothing to end).
    */
   end(state: RunState, error: unknown, at: number, abandoned = false): void {
+    if (state.shadowed > 0 && !abandoned) {
+      state.shadowed--;
+      return;
+    }
     if (state.openChildren > 0) this.endDescendants(state, at);
     this.runs.delete(state);
     const invocation = state.invocation;
@@ -149,10 +197,14 @@ export class RunLifecycle {
     } catch (e) {
       this.fault("end", e);
     }
-    if (abandoned) this.reapedRuns++;
+    // Reaped runs are runs that had a span (plumbing and lazy chains ended with them are not counted); late
+    // callbacks of theirs, and runs started below them, are dropped.
+    const reaped = abandoned && span !== undefined;
+    if (abandoned) this.forget(state.runId);
+    if (reaped) this.reapedRuns++;
     if (this.sink !== undefined) {
       try {
-        this.feed(this.sink, state, failed ? error : undefined, abandoned, outcome, (at - state.startedAt) / 1000);
+        this.feed(this.sink, state, failed ? error : undefined, reaped, outcome, (at - state.startedAt) / 1000);
       } catch (e) {
         this.fault("metrics", e);
       }
@@ -195,9 +247,16 @@ export class RunLifecycle {
     if (outcome === "interrupted") this.rememberInterrupted(invocation, span);
   }
 
-  private feed(sink: TelemetrySink, state: RunState, error: unknown, abandoned: boolean, outcome: WorkflowOutcome | undefined, durationSeconds: number): void {
+  private feed(sink: TelemetrySink, state: RunState, error: unknown, reaped: boolean, outcome: WorkflowOutcome | undefined, durationSeconds: number): void {
+    try {
+      this.feedEnd(sink, state, error, outcome, durationSeconds);
+    } finally {
+      if (reaped) sink.runReaped();
+    }
+  }
+
+  private feedEnd(sink: TelemetrySink, state: RunState, error: unknown, outcome: WorkflowOutcome | undefined, durationSeconds: number): void {
     const traceId = state.invocation.traceId;
-    if (abandoned) sink.runReaped();
     switch (state.kind) {
       case RunKind.Workflow: {
         const invocation = state.invocation;
@@ -246,14 +305,15 @@ export class RunLifecycle {
    * durations are not inflated by the wait). Returns the number of runs ended.
    */
   sweep(): number {
-    const at = now();
+    const idle = this.runs.idle(now(), this.options.runTtlMs);
     let ended = 0;
-    for (const invocation of this.runs.idle(at, this.options.runTtlMs)) {
-      ended += invocation.openRuns;
-      const endAt = invocation.lastActivityAt;
-      for (const open of this.runs.openRunsOf(invocation)) {
+    if (idle.length > 0) {
+      // One pass over the table for all of them, children before their parents.
+      for (const open of this.runs.openRunsOf(new Set(idle))) {
+        if (!this.runs.holds(open)) continue;
+        ended++;
         try {
-          this.end(open, undefined, endAt, true);
+          this.end(open, undefined, open.invocation.lastActivityAt, true);
         } catch (error) {
           this.fault("sweep", error);
         }
@@ -284,7 +344,7 @@ export class RunLifecycle {
 
   private rememberInterrupted(invocation: Invocation, span: Span): void {
     const thread = invocation.identity.conversationId;
-    if (thread === undefined) return;
+    if (thread === undefined || !isSpanContextValid(span.spanContext())) return;
     const threads = this.interruptedThreads;
     threads.delete(thread);
     if (threads.size >= MAX_INTERRUPTED_THREADS) threads.delete(threads.keys().next().value as string);

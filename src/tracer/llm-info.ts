@@ -4,6 +4,7 @@
  * known places in order and returns undefined rather than guessing.
  */
 import { cut } from "./content.js";
+import { className } from "./run-kind.js";
 
 type Obj = Record<string, unknown>;
 
@@ -90,8 +91,7 @@ export function readLlmRequest(serialized: unknown, extraParams: unknown, metada
   const md = obj(metadata);
   const params = obj(obj(extraParams)?.invocation_params);
   const kwargs = obj(obj(serialized)?.kwargs);
-  const ids = obj(serialized)?.id;
-  const className = Array.isArray(ids) ? String(ids[ids.length - 1] ?? "") : "";
+  const runnableClass = className(serialized);
 
   const model =
     str(md?.ls_model_name) ??
@@ -107,7 +107,7 @@ export function readLlmRequest(serialized: unknown, extraParams: unknown, metada
   let provider = lsProvider !== undefined ? PROVIDERS[lsProvider] : undefined;
   if (provider === undefined) {
     for (const [pattern, name] of CLASS_HINTS) {
-      if (pattern.test(className) || (lsProvider !== undefined && pattern.test(lsProvider))) {
+      if (pattern.test(runnableClass) || (lsProvider !== undefined && pattern.test(lsProvider))) {
         provider = name;
         break;
       }

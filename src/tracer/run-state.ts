@@ -12,6 +12,8 @@ export class RunState {
   stage: WorkflowStage | undefined;
   /** Nearest node at or above this run; gives LLM and tool spans their stage and node name. */
   readonly node: RunState | undefined;
+  /** Starts refused because they reused this run's id: that many ends of this id are not this run's. */
+  shadowed = 0;
   /** Tracked runs below it still open (hidden runs count under their nearest traced ancestor). */
   openChildren = 0;
   /** The context its children start in (made once, on the first child). */
@@ -62,14 +64,19 @@ export class RunTable {
     return typeof runId === "string" ? this.runs.get(runId) : undefined;
   }
 
-  /** False when the table is full or the run id is in flight: the caller then leaves the run untraced. */
+  /** False when the table is full, the run id is in flight or not a string: the caller then leaves the run untraced. */
   add(state: RunState): boolean {
-    if (this.runs.size >= this.maxRuns || this.runs.has(state.runId)) return false;
+    if (typeof state.runId !== "string" || this.runs.size >= this.maxRuns || this.runs.has(state.runId)) return false;
     this.runs.set(state.runId, state);
     if (state.parent !== undefined) state.parent.openChildren++;
     const invocation = state.invocation;
     if (invocation.openRuns++ === 0) this.invocations.add(invocation);
     return true;
+  }
+
+  /** True while `state` is the run its id names. */
+  holds(state: RunState): boolean {
+    return this.runs.get(state.runId) === state;
   }
 
   delete(state: RunState): void {
@@ -87,17 +94,17 @@ export class RunTable {
     return stale;
   }
 
-  /** The open runs of one invocation, newest first (children before their parents). */
-  openRunsOf(invocation: Invocation): RunState[] {
+  /** The open runs of some invocations, newest first (children before their parents), in one pass. */
+  openRunsOf(invocations: ReadonlySet<Invocation>): RunState[] {
     const open: RunState[] = [];
-    for (const state of this.runs.values()) if (state.invocation === invocation) open.push(state);
+    for (const state of this.runs.values()) if (invocations.has(state.invocation)) open.push(state);
     return open.reverse();
   }
 
   /** The open runs below `ancestor`, deepest first. */
   openDescendantsOf(ancestor: RunState): RunState[] {
     const open: RunState[] = [];
-    for (const state of this.openRunsOf(ancestor.invocation)) {
+    for (const state of this.openRunsOf(new Set([ancestor.invocation]))) {
       for (let p = state.parent; p !== undefined; p = p.parent) {
         if (p === ancestor) {
           open.push(state);

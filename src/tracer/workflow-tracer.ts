@@ -96,6 +96,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
     try {
       const at = now();
       const parentEntry = this.life.touch(parentRunId, at);
+      if (parentEntry === undefined && this.life.isUntracked(parentRunId)) return this.life.refuse(runId);
       const parent = parentEntry?.kind === RunKind.Hidden ? parentEntry.parent : parentEntry;
       const name = runNameOf(chain, runName, "chain");
       const md = metadataOf(metadata);
@@ -129,7 +130,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       const state = this.life.touch(runId, at);
       if (state === undefined) return;
       const span = state.span;
-      if (span !== undefined && this.options.contentLimit > 0) {
+      if (this.capturing(span)) {
         const text = captured(outputs, this.options, { field: "output", runType: runTypeOf(state.kind), name: state.name });
         span.setAttribute(Langfuse.OBSERVATION_OUTPUT, text);
         if (state.kind === RunKind.Workflow) span.setAttribute(Langfuse.TRACE_OUTPUT, text);
@@ -150,7 +151,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
     try {
       const batch = Array.isArray(messages) && Array.isArray(messages[0]) ? messages[0] : undefined;
       const state = this.startLlm(runId, parentRunId, llm, extraParams, tags, metadata, GenAIOperation.CHAT);
-      if (state?.span !== undefined && batch !== undefined && this.options.contentLimit > 0) {
+      if (state !== undefined && batch !== undefined && this.capturing(state.span)) {
         state.span.setAttributes(inputMessagesAttributes(batch, this.options, { field: "input", runType: "llm", name: state.name }));
       }
     } catch (error) {
@@ -161,7 +162,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
   override handleLLMStart(llm: unknown, prompts: string[], runId: string, parentRunId?: string, extraParams?: unknown, tags?: string[], metadata?: unknown): void {
     try {
       const state = this.startLlm(runId, parentRunId, llm, extraParams, tags, metadata, GenAIOperation.TEXT_COMPLETION);
-      if (state?.span !== undefined && Array.isArray(prompts) && this.options.contentLimit > 0) {
+      if (state !== undefined && Array.isArray(prompts) && this.capturing(state.span)) {
         state.span.setAttribute(Langfuse.OBSERVATION_INPUT, captured(prompts, this.options, { field: "input", runType: "llm", name: state.name }));
       }
     } catch (error) {
@@ -225,7 +226,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       const description = kwargs !== null && typeof kwargs === "object" ? (kwargs as { description?: unknown }).description : undefined;
       if (typeof description === "string") attributes[GenAI.TOOL_DESCRIPTION] = cut(description, 500);
       const state = this.startStep(runId, parentRunId, RunKind.Tool, name, `${GenAIOperation.EXECUTE_TOOL} ${name}`, attributes, tags, metadata);
-      if (state?.span !== undefined && this.options.contentLimit > 0) {
+      if (state !== undefined && this.capturing(state.span)) {
         const text = capturedArguments(input, this.options, { field: "input", runType: "tool", name });
         state.span.setAttribute(Langfuse.OBSERVATION_INPUT, text);
         state.span.setAttribute(GenAI.TOOL_CALL_ARGUMENTS, text);
@@ -240,7 +241,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       const at = now();
       const state = this.life.touch(runId, at);
       if (state === undefined) return;
-      if (state.span !== undefined && this.options.contentLimit > 0) {
+      if (this.capturing(state.span)) {
         const text = captured(output, this.options, { field: "output", runType: "tool", name: state.name });
         state.span.setAttribute(Langfuse.OBSERVATION_OUTPUT, text);
         state.span.setAttribute(GenAI.TOOL_CALL_RESULT, text);
@@ -262,7 +263,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
         [GenAI.OPERATION_NAME]: GenAIOperation.RETRIEVAL,
         [Langfuse.OBSERVATION_TYPE]: ObservationType.RETRIEVER,
       }, tags, metadata);
-      if (state?.span !== undefined && this.options.contentLimit > 0) {
+      if (state !== undefined && this.capturing(state.span)) {
         const text = captured(query, this.options, { field: "input", runType: "retriever", name: retrieverName });
         state.span.setAttribute(Langfuse.OBSERVATION_INPUT, text);
         state.span.setAttribute(GenAI.RETRIEVAL_QUERY_TEXT, text);
@@ -279,7 +280,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       if (state === undefined) return;
       if (state.span !== undefined) {
         if (Array.isArray(documents)) state.span.setAttribute(Workflow.RETRIEVER_DOCUMENTS, documents.length);
-        if (this.options.contentLimit > 0) {
+        if (this.capturing(state.span)) {
           state.span.setAttribute(Langfuse.OBSERVATION_OUTPUT, captured(documents, this.options, { field: "output", runType: "retriever", name: state.name }));
         }
       }
@@ -382,6 +383,10 @@ export class WorkflowTracer extends BaseCallbackHandler {
   private startStep(runId: string, parentRunId: unknown, kind: RunKind, name: string, spanName: string, attributes: Attributes, tags: unknown, metadata: unknown, spanKind = SpanKind.INTERNAL): RunState | undefined {
     const at = now();
     const parentEntry = this.life.touch(parentRunId, at);
+    if (parentEntry === undefined && this.life.isUntracked(parentRunId)) {
+      this.life.refuse(runId);
+      return undefined;
+    }
     const parent = parentEntry?.kind === RunKind.Hidden ? parentEntry.parent : parentEntry;
     if (parent !== undefined) return this.life.startChild(runId, kind, name, parent, at, spanName, spanKind, attributes);
     // Called outside any traced chain (e.g. `model.invoke(x, { callbacks: [tracer] })`): its own trace,
@@ -412,7 +417,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
         state.invocation.costUsd += cost.total;
       }
     }
-    if (this.options.contentLimit > 0) {
+    if (this.capturing(span)) {
       const message = generationOutput(generation);
       const info = { field: "output", runType: "llm", name: state.name } as const;
       span.setAttribute(Langfuse.OBSERVATION_OUTPUT, captured(message, this.options, info));
@@ -420,10 +425,15 @@ export class WorkflowTracer extends BaseCallbackHandler {
     }
   }
 
+  /** Content capture is on and the span records (a trace sampled out or suppressed pays nothing for it). */
+  private capturing(span: Span | undefined): span is Span {
+    return this.options.contentLimit > 0 && span !== undefined && span.isRecording();
+  }
+
   /** A run's inputs, when content capture is on (and, on a root, the trace's input too). */
   private captureInput(state: RunState, inputs: unknown, alsoKey?: string): void {
     const span = state.span;
-    if (this.options.contentLimit === 0 || span === undefined) return;
+    if (!this.capturing(span)) return;
     const text = captured(inputs, this.options, { field: "input", runType: runTypeOf(state.kind), name: state.name });
     span.setAttribute(Langfuse.OBSERVATION_INPUT, text);
     if (alsoKey !== undefined) span.setAttribute(alsoKey, text);

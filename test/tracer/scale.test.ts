@@ -1,8 +1,10 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { HumanMessage } from "@langchain/core/messages";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import { Registry } from "prom-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { WorkflowTracer } from "../../src/index.js";
+import { WorkflowMetrics, WorkflowTracer } from "../../src/index.js";
+import { Scrape } from "../support/exposition.js";
 import { assertExactNesting, assertNodesDoNotOverlap } from "../support/nesting.js";
 import { one, parentId, setupOtel, treeOf } from "../support/otel.js";
 import { ScriptedChatModel } from "../support/scripted-chat-model.js";
@@ -117,5 +119,42 @@ describe("concurrency and memory", () => {
     tracer.handleChainEnd({}, "held-1");
     tracer.handleChainEnd({}, "held-2");
     expect(tracer.stats().activeRuns).toBe(0);
+  });
+
+  it("keeps runs below a refused or abandoned run out of the traces: no phantom roots, no phantom queries", async () => {
+    const registry = new Registry();
+    const metrics = new WorkflowMetrics({ registry });
+    const tracer = new WorkflowTracer({ tracerProvider: otel.provider, metrics, maxActiveRuns: 1, runTtlMs: 1000 });
+    const graph = { lc: 1, type: "not_implemented", id: ["CompiledStateGraph"] };
+    tracer.handleChainStart(graph, {}, "held", undefined, [], {}, undefined, "held");
+    tracer.handleChainStart(graph, {}, "refused", undefined, [], {}, undefined, "refused"); // the table is full
+    tracer.handleChainEnd({}, "held");
+    // Room again, but the refused invocation's node and LLM call belong to it: not roots of their own.
+    tracer.handleChainStart({ id: ["RunnableSequence"] }, {}, "refused-node", "refused", [], { langgraph_node: "generate_sql" }, undefined, "generate_sql");
+    tracer.handleChatModelStart({ id: ["ChatOpenAI"] }, [[]], "refused-llm", "refused-node", {}, [], { ls_model_name: "gpt-4o" });
+    tracer.handleLLMEnd({ generations: [] }, "refused-llm");
+    tracer.handleChainEnd({}, "refused-node");
+    tracer.handleChainEnd({}, "refused");
+    expect(otel.spans().map((s) => s.name)).toEqual(["invoke_workflow held"]);
+    expect(tracer.stats()).toMatchObject({ activeRuns: 0, droppedRuns: 3 });
+    const m = await Scrape.of(registry);
+    expect(m.value("langgraph_queries_total", { intent: "unknown", status: "success" })).toBe(1);
+    expect(m.value("langgraph_active_queries")).toBe(0);
+  });
+
+  it("lets the invocation that holds a reused run id ignore the other's end, so neither ends the other's root early", () => {
+    const tracer = new WorkflowTracer({ tracerProvider: otel.provider });
+    const graph = { lc: 1, type: "not_implemented", id: ["CompiledStateGraph"] };
+    tracer.handleChainStart(graph, {}, "same-id", undefined, [], {}, undefined, "first");
+    tracer.handleChainStart(graph, {}, "same-id", undefined, [], {}, undefined, "second"); // refused
+    tracer.handleChainStart({ id: ["RunnableSequence"] }, {}, "first-node", "same-id", [], { langgraph_node: "plan" }, undefined, "plan");
+    tracer.handleChainEnd({}, "same-id"); // the second's end: ignored
+    expect(tracer.stats()).toMatchObject({ activeRuns: 2, droppedRuns: 1, reapedRuns: 0 });
+    tracer.handleChainEnd({}, "first-node");
+    tracer.handleChainEnd({}, "same-id");
+    const root = one(otel.spans(), "invoke_workflow first");
+    expect(root.attributes["workflow.outcome"]).toBe("success");
+    expect(one(otel.spans(), "plan").attributes["workflow.abandoned"]).toBeUndefined();
+    expect(tracer.stats()).toMatchObject({ activeRuns: 0, reapedRuns: 0 });
   });
 });

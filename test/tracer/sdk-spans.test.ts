@@ -1,9 +1,11 @@
 import { context, trace } from "@opentelemetry/api";
 import { tool } from "@langchain/core/tools";
 import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { Registry } from "prom-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { traceNode, WorkflowTracer } from "../../src/index.js";
+import { traceNode, WorkflowMetrics, WorkflowTracer } from "../../src/index.js";
+import { Scrape } from "../support/exposition.js";
 import { hrMs, one, parentId, setupOtel } from "../support/otel.js";
 import { ScriptedChatModel } from "../support/scripted-chat-model.js";
 import { askStep, stepsGraph, type StepState } from "../support/steps-graph.js";
@@ -180,6 +182,29 @@ describe("spans in the SDK as their runs happen", () => {
       expect(at("start chat gpt-4o-mini", nth)).toBeGreaterThan(at(`start ${node}`));
       expect(at("end chat gpt-4o-mini", nth)).toBeLessThan(at(`end ${node}`));
     }
+    await provider.shutdown();
+  });
+
+  it("leaves an invocation untraced, whole and uncounted, when a span processor throws on its root's start", async () => {
+    const registry = new Registry();
+    const throwing: SpanProcessor = {
+      onStart: (span) => {
+        if (span.name.startsWith("invoke_workflow")) throw new Error("processor bug");
+      },
+      onEnd: () => {},
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [throwing, new SimpleSpanProcessor(exporter)] });
+    const own = new WorkflowTracer({ tracerProvider: provider, metrics: new WorkflowMetrics({ registry }) });
+    const result = await run(stepsGraph({ ask: askStep(model("a"), "q"), after: () => ({ answer: "after" }) }), [own]);
+    expect(result.answer).toBe("after");
+    // No node or LLM call became a root of its own trace.
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    expect(own.stats()).toMatchObject({ activeRuns: 0, internalErrors: 1 });
+    const m = await Scrape.of(registry);
+    expect(m.value("langgraph_active_queries")).toBe(0);
     await provider.shutdown();
   });
 
