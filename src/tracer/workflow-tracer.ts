@@ -4,27 +4,18 @@ import { GenAI, GenAIOperation, Langfuse, ObservationType, Workflow } from "../a
 import type { TracerStats, WorkflowStage, WorkflowTracerOptions } from "../types.js";
 import { VERSION } from "../version.js";
 import { now } from "./clock.js";
-import { cut, toSemconvMessages } from "./content.js";
+import { cut } from "./content.js";
 import { errorMessage } from "./errors.js";
-import { generationOutput, lastGeneration, readChunkUsage, readLlmRequest, readResponse, readUsage, UNKNOWN_MODEL } from "./llm-info.js";
 import { RunLifecycle } from "./lifecycle.js";
+import { describeLlmEnd } from "./llm-end.js";
+import { readChunkUsage, readLlmRequest, UNKNOWN_MODEL } from "./llm-info.js";
 import { NodeCatalog } from "./node-catalog.js";
 import { resolveTracerOptions, type ResolvedTracerOptions } from "./options.js";
 import { applyResults, readResults } from "./results.js";
 import { boundedName, chainKind, metadataOf, RunKind, runNameOf, runTypeOf } from "./run-kind.js";
 import { RunState } from "./run-state.js";
 import type { TelemetrySink } from "./sink.js";
-import {
-  applyLlmResponse,
-  captured,
-  capturedArguments,
-  inputMessagesAttributes,
-  llmRequestAttributes,
-  nodeAttributes,
-  readIdentity,
-  userTags,
-  workflowAttributes,
-} from "./span-attributes.js";
+import { captured, capturedArguments, inputMessagesAttributes, llmRequestAttributes, nodeAttributes, readIdentity, userTags, workflowAttributes } from "./span-attributes.js";
 
 /** Marks our handler so `traceNode` finds it among a run's callbacks without importing this class. */
 export const TRACER_BRAND = Symbol.for("langgraph-telemetry.WorkflowTracer");
@@ -197,7 +188,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       const state = this.life.touch(runId, at);
       if (state === undefined) return;
       try {
-        this.describeLlmEnd(state, output);
+        if (state.span !== undefined && state.kind === RunKind.Llm) describeLlmEnd(state, state.span, output, this.options, this.capturing(state.span));
       } finally {
         this.life.end(state, undefined, at);
       }
@@ -395,34 +386,6 @@ export class WorkflowTracer extends BaseCallbackHandler {
     const identity = readIdentity(md);
     const rootAttributes = Object.assign(workflowAttributes(name, identity, userTags(tags, md), md, this.options), attributes);
     return this.life.startRoot(runId, kind, name, identity, at, spanName, spanKind, rootAttributes);
-  }
-
-  /** Usage, response and cost of an LLM call, on its span and state (for metrics); the caller ends the run. */
-  private describeLlmEnd(state: RunState, output: unknown): void {
-    const span = state.span;
-    if (span === undefined || state.kind !== RunKind.Llm) return;
-    const generation = lastGeneration(output);
-    const usage = readUsage(output, generation) ?? state.usage;
-    state.usage = usage;
-    const response = readResponse(output, generation);
-    applyLlmResponse(span, usage, response);
-    // Priced and labelled by the requested model (stable across dated versions), else by the one that answered.
-    if (state.name === UNKNOWN_MODEL && response.model !== undefined) state.model = response.model;
-    if (usage !== undefined) {
-      const cost = this.options.costOf(state.model ?? state.name, usage);
-      if (cost !== undefined && Number.isFinite(cost.total)) {
-        state.cost = cost;
-        span.setAttribute(Langfuse.OBSERVATION_COST_DETAILS, `{"input":${cost.input},"input_cache_read":${cost.cacheRead},"output":${cost.output},"total":${cost.total}}`);
-        span.setAttribute(Workflow.COST_USD, cost.total);
-        state.invocation.costUsd += cost.total;
-      }
-    }
-    if (this.capturing(span)) {
-      const message = generationOutput(generation);
-      const info = { field: "output", runType: "llm", name: state.name } as const;
-      span.setAttribute(Langfuse.OBSERVATION_OUTPUT, captured(message, this.options, info));
-      span.setAttribute(GenAI.OUTPUT_MESSAGES, captured(toSemconvMessages([message], this.options.contentLimit), this.options, info));
-    }
   }
 
   /** Content capture is on and the span records (a trace sampled out or suppressed pays nothing for it). */
