@@ -1,10 +1,7 @@
 import type { Context } from "@opentelemetry/api";
-import { WORKFLOW_OUTCOMES, type NodeResults, type WorkflowOutcome } from "../types.js";
+import type { NodeResults, WorkflowOutcome } from "../types.js";
 import type { TraceClock } from "./clock.js";
-import { truncate } from "./content.js";
 import type { Identity } from "./span-attributes.js";
-
-const MAX_INTENT_LENGTH = 200;
 
 /**
  * One invocation (one trace): where its spans parent, its clock, and the facts its nodes reported, read when
@@ -40,14 +37,13 @@ export class Invocation {
     this.lastActivityAt = startedAt;
   }
 
-  /** Fold a node's reported results into the summary (values already type-checked by the caller's reader). */
+  /** Fold a node's reported results into the summary (already checked by `readResults`: cut, finite, a known outcome). */
   record(results: NodeResults): void {
-    if (typeof results.intent === "string") this.intent = truncate(results.intent, MAX_INTENT_LENGTH);
-    if (typeof results.confidence === "number" && Number.isFinite(results.confidence)) this.confidence = results.confidence;
-    if (typeof results.valid === "boolean") this.valid = results.valid;
-    const attempt = results.correctionAttempt;
-    if (typeof attempt === "number" && Number.isFinite(attempt) && attempt > this.corrections) this.corrections = attempt;
-    if (typeof results.outcome === "string" && WORKFLOW_OUTCOMES.includes(results.outcome)) this.outcome = results.outcome;
+    if (results.intent !== undefined) this.intent = results.intent;
+    if (results.confidence !== undefined) this.confidence = results.confidence;
+    if (results.valid !== undefined) this.valid = results.valid;
+    if (results.correctionAttempt !== undefined && results.correctionAttempt > this.corrections) this.corrections = results.correctionAttempt;
+    if (results.outcome !== undefined) this.outcome = results.outcome;
   }
 
   /** How the invocation ended, given how its root ended. */

@@ -40,9 +40,8 @@ export class RunLifecycle {
     this.runs = new RunTable(options.maxActiveRuns);
   }
 
-  /** The nearest tracked ancestor that can carry children (hidden runs are skipped over). */
-  parentOf(parentRunId: unknown): RunState | undefined {
-    const entry = this.runs.get(parentRunId);
+  /** The run that carries the children of `entry`: itself, or for hidden plumbing its nearest traced ancestor. */
+  carrierOf(entry: RunState | undefined): RunState | undefined {
     return entry?.kind === RunKind.Hidden ? entry.parent : entry;
   }
 

@@ -88,7 +88,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       const at = now();
       const parentEntry = this.life.touch(parentRunId, at);
       if (parentEntry === undefined && this.life.isUntracked(parentRunId)) return this.life.refuse(runId);
-      const parent = parentEntry?.kind === RunKind.Hidden ? parentEntry.parent : parentEntry;
+      const parent = this.life.carrierOf(parentEntry);
       const name = runNameOf(chain, runName, "chain");
       const md = metadataOf(metadata);
       const kind = chainKind(chain, name, tags, md, parent?.kind, parentEntry !== undefined);
@@ -378,7 +378,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       this.life.refuse(runId);
       return undefined;
     }
-    const parent = parentEntry?.kind === RunKind.Hidden ? parentEntry.parent : parentEntry;
+    const parent = this.life.carrierOf(parentEntry);
     if (parent !== undefined) return this.life.startChild(runId, kind, name, parent, at, spanName, spanKind, attributes);
     // Called outside any traced chain (e.g. `model.invoke(x, { callbacks: [tracer] })`): its own trace,
     // with the trace attributes; its own type and operation win.
