@@ -1,18 +1,11 @@
-import { spawnSync } from "node:child_process";
 import express from "express";
 import { Counter, Histogram, Registry, type LabelValues } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { telemetryRouter } from "../../src/express/index.js";
 import { Scrape } from "../support/exposition.js";
-import { gate, listen, openMetricsRegistry, type Running } from "./support.js";
+import { gate, jobsRegistry, listen, openMetricsRegistry, type Running } from "./support.js";
 
 const PROMETHEUS_ACCEPT = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
-
-function promtool(): string {
-  const found = spawnSync("sh", ["-c", "command -v promtool"], { encoding: "utf8" }).stdout.trim();
-  if (!found) throw new Error("promtool not found: install Debian's prometheus package (apt-get install -y prometheus)");
-  return found;
-}
 
 describe("telemetryRouter", () => {
   let running: Running | undefined;
@@ -153,17 +146,6 @@ describe("telemetryRouter", () => {
   });
 
   describe("/metrics content negotiation", () => {
-    /** A registry with a counter, a histogram with an exemplar, and awkward help and label text. */
-    function jobsRegistry() {
-      const registry = openMetricsRegistry();
-      const jobs = new Counter({ name: "jobs_total", help: 'Jobs done, "quoted" and back\\slashed.', labelNames: ["queue"], registers: [registry] });
-      const latency = new Histogram({ name: "job_seconds", help: "Job time.", labelNames: ["queue"], buckets: [0.1, 1], registers: [registry], enableExemplars: true });
-      jobs.inc({ queue: 'a "#" {weird} # {x="y"} queue' }, 3);
-      jobs.inc({ queue: "b" });
-      latency.observe({ labels: { queue: "b" }, value: 0.5, exemplarLabels: { trace_id: "4bf92f3577b34da6a3ce929d0e0e4736" } as unknown as LabelValues<"queue"> });
-      return registry;
-    }
-
     it("serves an OpenMetrics registry as OpenMetrics with exemplars to OpenMetrics scrapers, and as valid plain text otherwise", async () => {
       const registry = jobsRegistry();
       const url = await serve(telemetryRouter({ registry }));
@@ -190,8 +172,6 @@ describe("telemetryRouter", () => {
         expect(values(plainScrape)).toEqual(values(omScrape));
         // (The test parser stops label sets at the first "}", so check this line verbatim.)
         expect(text).toContain('jobs_total{queue="a \\"#\\" {weird} # {x=\\"y\\"} queue"} 3\n');
-        const check = spawnSync(promtool(), ["check", "metrics"], { input: text, encoding: "utf8" });
-        expect({ status: check.status, out: check.stdout + check.stderr }).toEqual({ status: 0, out: "" });
       }
       // The registry itself was never switched.
       expect(registry.contentType).toBe(Registry.OPENMETRICS_CONTENT_TYPE);

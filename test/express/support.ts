@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
-import { Registry, type OpenMetricsContentType } from "prom-client";
+import { Counter, Histogram, Registry, type LabelValues, type OpenMetricsContentType } from "prom-client";
 
 export interface Running {
   url: string;
@@ -52,5 +52,16 @@ export async function pool<T>(items: readonly T[], concurrency: number, task: (i
 export function openMetricsRegistry(): Registry<OpenMetricsContentType> {
   const registry = new Registry<OpenMetricsContentType>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  return registry;
+}
+
+/** An OpenMetrics registry with a counter, a histogram with an exemplar, and awkward help and label text. */
+export function jobsRegistry(): Registry<OpenMetricsContentType> {
+  const registry = openMetricsRegistry();
+  const jobs = new Counter({ name: "jobs_total", help: 'Jobs done, "quoted" and back\\slashed.', labelNames: ["queue"], registers: [registry] });
+  const latency = new Histogram({ name: "job_seconds", help: "Job time.", labelNames: ["queue"], buckets: [0.1, 1], registers: [registry], enableExemplars: true });
+  jobs.inc({ queue: 'a "#" {weird} # {x="y"} queue' }, 3);
+  jobs.inc({ queue: "b" });
+  latency.observe({ labels: { queue: "b" }, value: 0.5, exemplarLabels: { trace_id: "4bf92f3577b34da6a3ce929d0e0e4736" } as unknown as LabelValues<"queue"> });
   return registry;
 }

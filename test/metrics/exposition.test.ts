@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { HumanMessage } from "@langchain/core/messages";
 import { Registry, type OpenMetricsContentType } from "prom-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -6,14 +5,8 @@ import { WorkflowMetrics, WorkflowTracer } from "../../src/index.js";
 import { Scrape } from "../support/exposition.js";
 import { parentId, setupOtel } from "../support/otel.js";
 import { ScriptedChatModel } from "../support/scripted-chat-model.js";
-import { buildText2QueryGraph, text2queryReplies } from "../support/text2query-graph.js";
-
-/** promtool from Debian's `prometheus` package (installed by .ci/run). */
-function promtool(): string {
-  const found = spawnSync("sh", ["-c", "command -v promtool"], { encoding: "utf8" }).stdout.trim();
-  if (!found) throw new Error("promtool not found: install Debian's prometheus package (apt-get install -y prometheus), as .ci/run does");
-  return found;
-}
+import { metricsWorkload } from "../support/metrics-workload.js";
+import { buildText2QueryGraph } from "../support/text2query-graph.js";
 
 describe("the exposition Prometheus scrapes", () => {
   let otel: ReturnType<typeof setupOtel>;
@@ -24,38 +17,9 @@ describe("the exposition Prometheus scrapes", () => {
     await otel.shutdown();
   });
 
-  /** A realistic mix: successes, an out-of-scope question, a run that gives up, an LLM failure, other models. */
-  async function workload(metrics: WorkflowMetrics) {
-    const tracer = new WorkflowTracer({ tracerProvider: otel.provider, metrics, stages: { schema_context: "reasoning" } });
-    const graph = buildText2QueryGraph();
-    for (const q of ["How many orders per user?", "Tell me a joke", "Revenue by month?", "Top customers?"]) await graph.invoke({ question: q }, { callbacks: [tracer] });
-    const stubborn = new ScriptedChatModel({
-      model: "claude-3-5-sonnet-20241022",
-      replies: (messages) => (String(messages[0]?.content).startsWith("[correct]") ? { content: "SELECT nme FROM users", inputTokens: 500, outputTokens: 10 } : text2queryReplies(messages)),
-    });
-    await buildText2QueryGraph({ model: stubborn }).invoke({ question: "How many orders per user?" }, { callbacks: [tracer] });
-    const failing = new ScriptedChatModel({ model: "acme-finetune", replies: [{ content: "", error: Object.assign(new Error("upstream timeout"), { name: "TimeoutError" }) }] });
-    await buildText2QueryGraph({ model: failing }).invoke({ question: "How many orders per user?" }, { callbacks: [tracer] }).catch(() => undefined);
-    metrics.recordValidation(false, 'syntax "near FROM"\n');
-    metrics.recordConfidence(0.4);
-    return tracer;
-  }
-
-  it("passes promtool check metrics after a realistic workload", async () => {
-    const registry = new Registry();
-    await workload(new WorkflowMetrics({ registry, prefix: "text2query_" }));
-    const text = await registry.metrics();
-    const result = spawnSync(promtool(), ["check", "metrics"], { input: text, encoding: "utf8" });
-    expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({ status: 0, stdout: "", stderr: "" });
-    // And the check is a real one: it rejects a badly named counter.
-    const bad = spawnSync(promtool(), ["check", "metrics"], { input: "# HELP requests Requests.\n# TYPE requests counter\nrequests 1\n", encoding: "utf8" });
-    expect(bad.status).not.toBe(0);
-    expect(bad.stdout + bad.stderr).toMatch(/counter metrics should have "_total" suffix/);
-  });
-
   it("writes every metric with help text and its type, under the prefix", async () => {
     const registry = new Registry();
-    await workload(new WorkflowMetrics({ registry, prefix: "text2query_" }));
+    await metricsWorkload(otel.provider, new WorkflowMetrics({ registry, prefix: "text2query_" }));
     const m = await Scrape.of(registry);
     const families = [...m.families.values()];
     expect(families.map((f) => `${f.name} ${f.type}`).sort()).toEqual(

@@ -4,7 +4,7 @@ import { dashboards, deploy, panelsOf, panelTargets, readYaml, substituteGrafana
 import { asList, asMap } from "./yaml.js";
 
 // The dashboards' structure and provisioning. That every panel query returns data from the real app is
-// proven in e2e.test.ts.
+// proven in e2e.system.test.ts.
 describe("Grafana dashboards and provisioning", () => {
   const all = dashboards();
   const targets = panelTargets();
@@ -86,7 +86,7 @@ describe("Grafana dashboards and provisioning", () => {
     const tempo = datasources.find((d) => d.type === "tempo");
     expect(prometheus).toMatchObject({ uid: "prometheus", isDefault: true, url: "http://prometheus:9090" });
     expect(tempo).toMatchObject({ uid: "tempo", url: "http://tempo:3200" });
-    // The label name is the one WorkflowMetrics and httpMetrics write (e2e.test.ts reads it back from Prometheus).
+    // The label name is the one WorkflowMetrics and httpMetrics write (e2e.system.test.ts reads it back from Prometheus).
     expect(prometheus!.jsonData.exemplarTraceIdDestinations).toEqual([{ name: "trace_id", datasourceUid: tempo!.uid, urlDisplayLabel: "Open trace in Tempo" }]);
     expect(datasources.find((d) => d.type === "alertmanager")).toMatchObject({ url: "http://alertmanager:9093", jsonData: { implementation: "prometheus" } });
     const providers = asList(asMap(readYaml(join(deploy, "grafana", "provisioning", "dashboards", "dashboards.yml")), "dashboards.yml").providers, "providers") as Array<Record<string, any>>;

@@ -6,7 +6,7 @@ import { amtool, composeAlertmanager, composeSecrets, deploy, run } from "./supp
 
 // Alertmanager's configuration, checked by amtool as compose would run it. Routing and inhibition at run time
 // (alerts from the real rules, through a real Alertmanager, to loopback Slack and PagerDuty) are proven in
-// e2e.test.ts.
+// e2e.system.test.ts.
 describe("Alertmanager configuration (amtool)", () => {
   let bin: string;
   let dir: string;

@@ -32,7 +32,9 @@ describe("example Text2Query on a real PostgreSQL server (DATABASE_URL)", () => 
     ({ server, url } = await createText2QueryServer({ db, model: new DemoChatModel(), tracerProvider: otel.provider, log: pino({ level: "silent" }) }).listen(0));
   }, 60_000);
   afterAll(async () => {
-    await new Promise((r) => server?.close(r));
+    // beforeAll may have failed before the server existed: close only what was opened, never wait on nothing.
+    const opened = server as Server | undefined;
+    if (opened !== undefined) await new Promise((r) => opened.close(r));
     await db?.close();
     await otel?.shutdown();
   });
