@@ -72,6 +72,15 @@ export const Langfuse = {
   OBSERVATION_USAGE_DETAILS: "langfuse.observation.usage_details",
   OBSERVATION_COST_DETAILS: "langfuse.observation.cost_details",
   OBSERVATION_COMPLETION_START_TIME: "langfuse.observation.completion_start_time",
+  /** The Langfuse prompt a generation used (name, and version as an integer): prompt management links it. */
+  OBSERVATION_PROMPT_NAME: "langfuse.observation.prompt.name",
+  OBSERVATION_PROMPT_VERSION: "langfuse.observation.prompt.version",
+  /** Set by Langfuse's span processor on the first exported span whose parent it will not export. */
+  INTERNAL_IS_APP_ROOT: "langfuse.internal.is_app_root",
+  /** Makes such a span the trace's root on Langfuse's legacy ingestion path (which ignores is_app_root). */
+  INTERNAL_AS_ROOT: "langfuse.internal.as_root",
+  /** Prefix of one metadata key per attribute: filterable keys in Langfuse, values keep their type. */
+  OBSERVATION_METADATA_PREFIX: "langfuse.observation.metadata.",
 } as const;
 
 /** Langfuse observation types we produce. */

@@ -16,7 +16,8 @@ export type {
 export { GenAI, GenAIOperation, Langfuse, LangGraph, ObservationType, Workflow, GEN_AI_SEMCONV_VERSION } from "./attributes.js";
 export { VERSION } from "./version.js";
 export { WorkflowMetrics, METRIC_NAMES } from "./metrics/workflow-metrics.js";
-export { DEFAULT_PRICING, PRICING_DATE, normalizeModelName } from "./pricing/pricing.js";
+export { PRICE_DATA_SOURCE, priceDataVersion } from "./pricing/catalog.js";
+export { normalizeModelName } from "./pricing/pricing.js";
 export type { ModelPrice, PricingTable } from "./pricing/pricing.js";
 export type { WorkflowMetricsOptions } from "./metrics/options.js";
 export type { CostBreakdown } from "./tracer/sink.js";

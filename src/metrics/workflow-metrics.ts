@@ -4,7 +4,8 @@ import type { CostBreakdown, LlmCallInfo, StepInfo, TelemetrySink, WorkflowEndIn
 import { WORKFLOW_OUTCOMES, type NodeResults, type WorkflowOutcome } from "../types.js";
 import { LabelGuard } from "./label-guard.js";
 import { resolveMetricsOptions, type ResolvedMetricsOptions, type WorkflowMetricsOptions } from "./options.js";
-import { DEFAULT_PRICING, normalizeModelName, PriceBook } from "../pricing/pricing.js";
+import { PRICE_DATA_SOURCE, priceDataVersion } from "../pricing/catalog.js";
+import { normalizeModelName, PriceBook } from "../pricing/pricing.js";
 import { CounterSeries, HistogramSeries } from "./series.js";
 
 const CORRECTION_BUCKETS: readonly number[] = [0, 1, 2, 3, 5];
@@ -21,6 +22,7 @@ export const METRIC_NAMES = {
   llmErrors: "llm_errors_total",
   llmCost: "llm_cost_dollars_total",
   llmUnpricedTokens: "llm_unpriced_tokens_total",
+  priceData: "price_data_info",
   validations: "validation_results_total",
   corrections: "correction_attempts",
   confidence: "query_confidence",
@@ -132,7 +134,7 @@ export class WorkflowMetrics implements TelemetrySink {
         );
       }
     }
-    this.prices = new PriceBook({ ...DEFAULT_PRICING, ...o.pricing });
+    this.prices = new PriceBook(o.pricing);
     const max = o.maxLabelValues;
     this.models = new LabelGuard(max);
     this.intents = new LabelGuard(max);
@@ -151,8 +153,10 @@ export class WorkflowMetrics implements TelemetrySink {
     this.llmTokens = new Counter({ name: n("llmTokens"), help: "LLM tokens, by type and model. Types are disjoint: input (not cached), cached (input read from the prompt cache), output (not reasoning), reasoning.", labelNames: ["type", "model"], registers });
     this.llmLatency = new Histogram({ name: n("llmLatency"), help: "Duration of LLM calls, by operation and model.", labelNames: ["operation", "model"], buckets: o.llmLatencyBuckets, registers, enableExemplars: exemplars });
     this.llmErrors = new Counter({ name: n("llmErrors"), help: "Failed LLM calls, by operation and error type.", labelNames: ["operation", "error_type"], registers });
-    this.llmCost = new Counter({ name: n("llmCost"), help: "Estimated LLM cost in US dollars, by model (list prices, see README).", labelNames: ["model"], registers });
+    this.llmCost = new Counter({ name: n("llmCost"), help: "Estimated LLM cost in US dollars, by model (list prices of @pydantic/genai-prices, or your own).", labelNames: ["model"], registers });
     this.llmUnpricedTokens = new Counter({ name: n("llmUnpricedTokens"), help: "Tokens of models with no known price (counted at zero cost), by model.", labelNames: ["model"], registers });
+    // Which price data the cost counter is in (a price change shows as a new version, not a silent step).
+    new Gauge({ name: n("priceData"), help: "The price data LLM costs are computed with: source package and version (value 1).", labelNames: ["source", "version"], registers }).set({ source: PRICE_DATA_SOURCE, version: priceDataVersion() }, 1);
     this.validations = new Counter({ name: n("validations"), help: "Query validation results (valid, invalid), by error category.", labelNames: ["result", "error_category"], registers });
     this.corrections = new Histogram({ name: n("corrections"), help: "Correction attempts per validated run, by final result (success, failed).", labelNames: ["result"], buckets: [...CORRECTION_BUCKETS], registers });
     this.confidence = new Histogram({ name: n("confidence"), help: "Reported confidence of intent classification and generated queries, in [0, 1].", buckets: [...CONFIDENCE_BUCKETS], registers });
@@ -208,8 +212,8 @@ export class WorkflowMetrics implements TelemetrySink {
   }
 
   /** Cost of a call to `model` with `usage`, by the configured price table (undefined if unpriced). */
-  costOf(model: string, usage: LlmUsage): CostBreakdown | undefined {
-    return this.prices.costOf(model, usage);
+  costOf(model: string, usage: LlmUsage, provider?: string): CostBreakdown | undefined {
+    return this.prices.costOf(model, usage, provider);
   }
 
   // ---------------------------------------------------------------- TelemetrySink (fed by WorkflowTracer)

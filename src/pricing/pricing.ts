@@ -1,7 +1,8 @@
 import type { LlmUsage } from "../tracer/llm-info.js";
 import type { CostBreakdown } from "../tracer/sink.js";
+import { catalogProvider, catalogRates, type Rate, type Rates, type RatesAt } from "./catalog.js";
 
-/** Prices in USD per million tokens. */
+/** A price of your own (the `pricing` option), in USD per million tokens. */
 export interface ModelPrice {
   input: number;
   output: number;
@@ -9,84 +10,20 @@ export interface ModelPrice {
   cachedInput?: number;
   /** Price of input tokens written to the prompt cache (Anthropic); defaults to `input`. */
   cacheWrite?: number;
+  /** Price of reasoning output tokens; defaults to `output`. */
+  reasoning?: number;
 }
 
 export type PricingTable = Record<string, ModelPrice>;
 
-/** The day the default prices were checked against the providers' published list prices. */
-export const PRICING_DATE = "2025-11-01";
-
 /**
- * List prices (USD per 1M tokens) of common models, by family. A versioned name (`gpt-4o-2024-08-06`,
- * `claude-3-5-sonnet-20241022`, `claude-3-5-sonnet@20240620`) is priced as its longest matching family.
- * Models served locally (Ollama, vLLM, llama.cpp) cost nothing to call.
+ * Models served locally (Ollama, vLLM, llama.cpp) cost nothing to call. The price catalogue lists hosted
+ * models only, so these families are priced at zero after it: `llama-3.1-8b-instant` on Groq keeps its price.
  */
-export const DEFAULT_PRICING: Readonly<PricingTable> = Object.freeze({
-  // OpenAI
-  "gpt-5": { input: 1.25, output: 10, cachedInput: 0.125 },
-  "gpt-5-mini": { input: 0.25, output: 2, cachedInput: 0.025 },
-  "gpt-5-nano": { input: 0.05, output: 0.4, cachedInput: 0.005 },
-  "gpt-4.1": { input: 2, output: 8, cachedInput: 0.5 },
-  "gpt-4.1-mini": { input: 0.4, output: 1.6, cachedInput: 0.1 },
-  "gpt-4.1-nano": { input: 0.1, output: 0.4, cachedInput: 0.025 },
-  "gpt-4o": { input: 2.5, output: 10, cachedInput: 1.25 },
-  "gpt-4o-mini": { input: 0.15, output: 0.6, cachedInput: 0.075 },
-  "gpt-4-turbo": { input: 10, output: 30 },
-  "gpt-4": { input: 30, output: 60 },
-  "gpt-3.5-turbo": { input: 0.5, output: 1.5 },
-  o1: { input: 15, output: 60, cachedInput: 7.5 },
-  "o1-mini": { input: 1.1, output: 4.4, cachedInput: 0.55 },
-  o3: { input: 2, output: 8, cachedInput: 0.5 },
-  "o3-mini": { input: 1.1, output: 4.4, cachedInput: 0.55 },
-  "o4-mini": { input: 1.1, output: 4.4, cachedInput: 0.275 },
-  // Anthropic (cachedInput = cache read, cacheWrite = 5-minute cache write)
-  "claude-opus-4-1": { input: 15, output: 75, cachedInput: 1.5, cacheWrite: 18.75 },
-  "claude-opus-4": { input: 15, output: 75, cachedInput: 1.5, cacheWrite: 18.75 },
-  "claude-sonnet-4-5": { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 },
-  "claude-sonnet-4": { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 },
-  "claude-haiku-4-5": { input: 1, output: 5, cachedInput: 0.1, cacheWrite: 1.25 },
-  "claude-3-7-sonnet": { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 },
-  "claude-3-5-sonnet": { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 },
-  "claude-3-5-haiku": { input: 0.8, output: 4, cachedInput: 0.08, cacheWrite: 1 },
-  "claude-3-opus": { input: 15, output: 75, cachedInput: 1.5, cacheWrite: 18.75 },
-  "claude-3-sonnet": { input: 3, output: 15 },
-  "claude-3-haiku": { input: 0.25, output: 1.25, cachedInput: 0.03, cacheWrite: 0.3 },
-  // Google (prompts up to 200k tokens)
-  "gemini-2.5-pro": { input: 1.25, output: 10, cachedInput: 0.31 },
-  "gemini-2.5-flash": { input: 0.3, output: 2.5, cachedInput: 0.075 },
-  "gemini-2.5-flash-lite": { input: 0.1, output: 0.4, cachedInput: 0.025 },
-  "gemini-2.0-flash": { input: 0.1, output: 0.4, cachedInput: 0.025 },
-  "gemini-2.0-flash-lite": { input: 0.075, output: 0.3 },
-  "gemini-1.5-pro": { input: 1.25, output: 5, cachedInput: 0.3125 },
-  "gemini-1.5-flash": { input: 0.075, output: 0.3, cachedInput: 0.01875 },
-  // Mistral
-  "mistral-large": { input: 2, output: 6 },
-  "mistral-medium": { input: 0.4, output: 2 },
-  "mistral-small": { input: 0.1, output: 0.3 },
-  codestral: { input: 0.3, output: 0.9 },
-  "open-mistral-nemo": { input: 0.15, output: 0.15 },
-  // Local models
-  llama: { input: 0, output: 0 },
-  "llama2": { input: 0, output: 0 },
-  "llama3": { input: 0, output: 0 },
-  "llama3.1": { input: 0, output: 0 },
-  "llama3.2": { input: 0, output: 0 },
-  "llama3.3": { input: 0, output: 0 },
-  codellama: { input: 0, output: 0 },
-  gemma: { input: 0, output: 0 },
-  gemma2: { input: 0, output: 0 },
-  gemma3: { input: 0, output: 0 },
-  "gemma-3": { input: 0, output: 0 },
-  qwen: { input: 0, output: 0 },
-  "qwen2.5": { input: 0, output: 0 },
-  "qwen2.5-coder": { input: 0, output: 0 },
-  qwen3: { input: 0, output: 0 },
-  phi3: { input: 0, output: 0 },
-  phi4: { input: 0, output: 0 },
-  "mistral:": { input: 0, output: 0 },
-  "mixtral:": { input: 0, output: 0 },
-  "deepseek-r1:": { input: 0, output: 0 },
-});
+const LOCAL_MODEL_FAMILIES: readonly string[] = [
+  "llama", "llama2", "llama3", "llama3.1", "llama3.2", "llama3.3", "codellama", "gemma", "gemma2", "gemma3", "gemma-3",
+  "qwen", "qwen2.5", "qwen2.5-coder", "qwen3", "phi3", "phi4", "mistral:", "mixtral:", "deepseek-r1:",
+];
 
 /**
  * The model name as priced: lower case, without a router's provider prefix (`openai/gpt-4o`,
@@ -99,6 +36,8 @@ export function normalizeModelName(model: string): string {
   return name.replace(/^(?:[a-z]{2,4}\.)?(?:anthropic|meta|mistral|amazon|cohere|ai21|google)\./, "");
 }
 
+const PRICE_KEYS = new Set(["input", "output", "cachedInput", "cacheWrite", "reasoning"]);
+
 /**
  * A user's price table, checked (`fail` throws the owner's option error): an object of model families to
  * `{ input, output, cachedInput?, cacheWrite? }`, each a finite number >= 0. Undefined gives `{}`.
@@ -110,8 +49,9 @@ export function checkPricing(value: unknown, fail: (option: string, value: unkno
   const ok = (n: unknown, optional: boolean) => (optional && n === undefined) || (typeof n === "number" && Number.isFinite(n) && n >= 0);
   for (const [model, entry] of Object.entries(value)) {
     const p = entry as Partial<ModelPrice> | null;
-    if (p === null || typeof p !== "object" || !ok(p.input, false) || !ok(p.output, false) || !ok(p.cachedInput, true) || !ok(p.cacheWrite, true)) {
-      fail(`pricing.${model}`, entry, "{ input, output, cachedInput?, cacheWrite? } in USD per million tokens, each a number >= 0");
+    const known = p !== null && typeof p === "object" && Object.keys(p).every((k) => PRICE_KEYS.has(k));
+    if (!known || !ok(p.input, false) || !ok(p.output, false) || !ok(p.cachedInput, true) || !ok(p.cacheWrite, true) || !ok(p.reasoning, true)) {
+      fail(`pricing.${model}`, entry, "{ input, output, cachedInput?, cacheWrite?, reasoning? } in USD per million tokens, each a number >= 0");
     }
     table[model] = p as ModelPrice;
   }
@@ -129,47 +69,84 @@ function matchesFamily(name: string, family: string): boolean {
 }
 
 const MAX_CACHED_LOOKUPS = 2048;
+const FREE: Rates = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 };
+const free: RatesAt = () => FREE;
 
-/** Price lookups by model name, with family matching; answers are cached (bounded). */
+/**
+ * What a call costs. Your own prices (the `pricing` option, by model family) come first, then the
+ * `@pydantic/genai-prices` catalogue (by provider and model), then local models at zero; anything else is
+ * unpriced. Each (provider, model) is looked up once (bounded cache); a call is then priced with arithmetic.
+ */
 export class PriceBook {
-  private readonly families: Array<[string, ModelPrice]>;
-  private readonly cache = new Map<string, ModelPrice | null>();
+  private readonly families: Array<[string, RatesAt]>;
+  private readonly cache = new Map<string, RatesAt | null>();
 
-  constructor(table: Readonly<PricingTable>) {
+  constructor(overrides: Readonly<PricingTable> = {}) {
     // Longest family first, so `gpt-4o-mini-2024-07-18` is gpt-4o-mini, not gpt-4o.
-    this.families = Object.entries(table)
-      .map(([family, price]) => [family.toLowerCase(), price] as [string, ModelPrice])
+    this.families = Object.entries(overrides)
+      .map(([family, price]) => [family.toLowerCase(), fixed(ratesOfPrice(price))] as [string, RatesAt])
       .sort((a, b) => b[0].length - a[0].length);
   }
 
-  /** The price of a model, or undefined when it is not priced. */
-  priceOf(model: string): ModelPrice | undefined {
-    const cached = this.cache.get(model);
+  /**
+   * Cost of one call, split as the usage is (uncached input, cache reads, cache writes, plain output,
+   * reasoning); the parts sum to the total. `usage.input` includes cached tokens and `usage.output` includes
+   * reasoning tokens, as LangChain reports them, so each token is priced once. Undefined when unpriced.
+   */
+  costOf(model: string, usage: LlmUsage, provider?: string, atMs: number = Date.now()): CostBreakdown | undefined {
+    const ratesAt = this.ratesOf(model, provider);
+    if (ratesAt === undefined) return undefined;
+    const r = ratesAt(atMs);
+    const inputTokens = usage.input;
+    const input = (Math.max(0, inputTokens - usage.cacheRead - usage.cacheCreation) * priceAt(r.input, inputTokens)) / 1e6;
+    const inputCacheRead = (usage.cacheRead * priceAt(r.cacheRead, inputTokens)) / 1e6;
+    const inputCacheCreation = (usage.cacheCreation * priceAt(r.cacheWrite, inputTokens)) / 1e6;
+    const output = (Math.max(0, usage.output - usage.reasoning) * priceAt(r.output, inputTokens)) / 1e6;
+    const outputReasoning = (usage.reasoning * priceAt(r.reasoning, inputTokens)) / 1e6;
+    return { input, inputCacheRead, inputCacheCreation, output, outputReasoning, total: input + inputCacheRead + inputCacheCreation + output + outputReasoning };
+  }
+
+  /** Whether a model has a price (yours, the catalogue's, or a local model's zero). */
+  isPriced(model: string, provider?: string): boolean {
+    return this.ratesOf(model, provider) !== undefined;
+  }
+
+  private ratesOf(model: string, provider: string | undefined): RatesAt | undefined {
+    const key = provider === undefined ? model : `${provider}\u0000${model}`;
+    const cached = this.cache.get(key);
     if (cached !== undefined) return cached ?? undefined;
-    const name = normalizeModelName(model);
-    let found: ModelPrice | null = null;
-    for (const [family, price] of this.families) {
-      if (matchesFamily(name, family)) {
-        found = price;
-        break;
-      }
-    }
+    const found = this.lookUp(model, provider) ?? null;
     if (this.cache.size >= MAX_CACHED_LOOKUPS) this.cache.clear();
-    this.cache.set(model, found);
+    this.cache.set(key, found);
     return found ?? undefined;
   }
 
-  /**
-   * Cost of one call. Cached input tokens are counted once, at the cached rate: `usage.input` includes
-   * them, so they are taken out of the full-price input first.
-   */
-  costOf(model: string, usage: LlmUsage): CostBreakdown | undefined {
-    const price = this.priceOf(model);
-    if (price === undefined) return undefined;
-    const uncached = Math.max(0, usage.input - usage.cacheRead - usage.cacheCreation);
-    const input = (uncached * price.input + usage.cacheCreation * (price.cacheWrite ?? price.input)) / 1e6;
-    const cacheRead = (usage.cacheRead * (price.cachedInput ?? price.input)) / 1e6;
-    const output = (usage.output * price.output) / 1e6;
-    return { input, cacheRead, output, total: input + cacheRead + output };
+  private lookUp(model: string, provider: string | undefined): RatesAt | undefined {
+    const name = normalizeModelName(model);
+    for (const [family, rates] of this.families) if (matchesFamily(name, family)) return rates;
+    const providerId = catalogProvider(provider);
+    const catalogued =
+      (providerId !== undefined ? (catalogRates(model, providerId) ?? catalogRates(name, providerId)) : undefined) ??
+      catalogRates(model, undefined) ??
+      (name !== model ? catalogRates(name, undefined) : undefined);
+    if (catalogued !== undefined) return catalogued;
+    if (provider === "ollama" || LOCAL_MODEL_FAMILIES.some((family) => matchesFamily(name, family))) return free;
+    return undefined;
   }
+}
+
+function ratesOfPrice(p: ModelPrice): Rates {
+  return { input: p.input, cacheRead: p.cachedInput ?? p.input, cacheWrite: p.cacheWrite ?? p.input, output: p.output, reasoning: p.reasoning ?? p.output };
+}
+
+function fixed(rates: Rates): RatesAt {
+  return () => rates;
+}
+
+/** A tiered rate applies the highest tier whose start the call's input tokens exceed. */
+function priceAt(rate: Rate, inputTokens: number): number {
+  if (typeof rate === "number") return rate;
+  let price = rate.base;
+  for (const tier of rate.tiers) if (inputTokens > tier.start) price = tier.price;
+  return price;
 }

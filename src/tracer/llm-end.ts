@@ -4,7 +4,7 @@ import { toSemconvMessages } from "./content.js";
 import { generationOutput, lastGeneration, readResponse, readUsage, UNKNOWN_MODEL } from "./llm-info.js";
 import type { ResolvedTracerOptions } from "./options.js";
 import type { RunState } from "./run-state.js";
-import { applyLlmResponse, captured } from "./span-attributes.js";
+import { applyLlmResponse, captured, langfuseCostDetails } from "./span-attributes.js";
 
 /**
  * What an LLM call's end says — usage (else the last streamed chunk's), response fields, cost, and the output
@@ -19,10 +19,10 @@ export function describeLlmEnd(state: RunState, span: Span, output: unknown, opt
   // Priced and labelled by the requested model (stable across dated versions), else by the one that answered.
   if (state.name === UNKNOWN_MODEL && response.model !== undefined) state.model = response.model;
   if (usage !== undefined) {
-    const cost = options.costOf(state.model ?? state.name, usage);
+    const cost = options.costOf(state.model ?? state.name, usage, state.provider);
     if (cost !== undefined && Number.isFinite(cost.total)) {
       state.cost = cost;
-      span.setAttribute(Langfuse.OBSERVATION_COST_DETAILS, `{"input":${cost.input},"input_cache_read":${cost.cacheRead},"output":${cost.output},"total":${cost.total}}`);
+      span.setAttribute(Langfuse.OBSERVATION_COST_DETAILS, langfuseCostDetails(cost, usage));
       span.setAttribute(Workflow.COST_USD, cost.total);
       state.invocation.costUsd += cost.total;
     }

@@ -1,5 +1,5 @@
 import type { TracerProvider } from "@opentelemetry/api";
-import { checkPricing, DEFAULT_PRICING, PriceBook } from "../pricing/pricing.js";
+import { checkPricing, PriceBook } from "../pricing/pricing.js";
 import type { LlmUsage } from "./llm-info.js";
 import type { CostBreakdown, TelemetrySink } from "./sink.js";
 import { WORKFLOW_STAGES, type RedactHook, type WorkflowStage, type WorkflowTracerOptions } from "../types.js";
@@ -8,7 +8,7 @@ export interface ResolvedTracerOptions {
   tracerProvider: TracerProvider | undefined;
   metrics: TelemetrySink | undefined;
   /** Cost of one LLM call: the tracer's own prices, else the metrics' (which may extend the table), else the default table. */
-  costOf: (model: string, usage: LlmUsage) => CostBreakdown | undefined;
+  costOf: (model: string, usage: LlmUsage, provider: string | undefined) => CostBreakdown | undefined;
   stages: ReadonlyMap<string, WorkflowStage>;
   inferStages: boolean;
   /** 0 when content capture is off. */
@@ -119,14 +119,14 @@ export function resolveTracerOptions(options: WorkflowTracerOptions | undefined)
 
   let costOf: ResolvedTracerOptions["costOf"];
   if (options.pricing !== undefined) {
-    const book = new PriceBook({ ...DEFAULT_PRICING, ...checkPricing(options.pricing, fail) });
-    costOf = (model, usage) => book.costOf(model, usage);
+    const book = new PriceBook(checkPricing(options.pricing, fail));
+    costOf = (model, usage, provider) => book.costOf(model, usage, provider);
   } else if (metrics !== undefined && typeof (metrics as { costOf?: unknown }).costOf === "function") {
     const withPrices = metrics as unknown as { costOf: ResolvedTracerOptions["costOf"] };
-    costOf = (model, usage) => withPrices.costOf(model, usage);
+    costOf = (model, usage, provider) => withPrices.costOf(model, usage, provider);
   } else {
-    const book = new PriceBook(DEFAULT_PRICING);
-    costOf = (model, usage) => book.costOf(model, usage);
+    const book = new PriceBook();
+    costOf = (model, usage, provider) => book.costOf(model, usage, provider);
   }
 
   return {

@@ -29,6 +29,9 @@ const MAX_TAGS = 64;
 
 const GRAPH_CLASS = /^(Compiled\w*Graph|Pregel)$/;
 
+/** The name LangGraph gives a compiled graph that was not named. */
+export const DEFAULT_GRAPH_NAME = "LangGraph";
+
 export function boundedName(value: unknown): string | undefined {
   if (typeof value !== "string" || value.length === 0) return undefined;
   return cut(value, MAX_NAME_LENGTH);

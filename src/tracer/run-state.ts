@@ -3,6 +3,7 @@ import type { WorkflowStage } from "../types.js";
 import type { Invocation } from "./invocation.js";
 import type { LlmUsage } from "./llm-info.js";
 import { RunKind } from "./run-kind.js";
+import type { LinkedPrompt } from "./prompt-link.js";
 import type { CostBreakdown } from "./sink.js";
 
 /** One LangChain run in flight. */
@@ -25,6 +26,10 @@ export class RunState {
   usage: LlmUsage | undefined = undefined;
   cost: CostBreakdown | undefined = undefined;
   model: string | undefined = undefined;
+  /** LLM runs: `gen_ai.provider.name`, which helps find the model's price. */
+  provider: string | undefined = undefined;
+  /** A Langfuse prompt a child (the prompt template) registered: the next generation under this run uses it. */
+  prompt: LinkedPrompt | undefined = undefined;
 
   constructor(
     readonly runId: string,

@@ -1,11 +1,17 @@
 import type { NodeResults, WorkflowOutcome, WorkflowStage } from "../types.js";
 import type { LlmUsage } from "./llm-info.js";
 
-/** Cost of one LLM call in USD, split as Langfuse's `cost_details`. */
+/**
+ * Cost of one LLM call in USD, split by the same buckets as its usage (Langfuse's `cost_details` mirror
+ * `usage_details`): uncached input, cache reads, cache writes, output without reasoning, reasoning. The parts
+ * sum to `total`.
+ */
 export interface CostBreakdown {
   input: number;
-  cacheRead: number;
+  inputCacheRead: number;
+  inputCacheCreation: number;
   output: number;
+  outputReasoning: number;
   total: number;
 }
 

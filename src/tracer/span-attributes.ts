@@ -5,6 +5,7 @@
 import type { Attributes, Span } from "@opentelemetry/api";
 import { GenAI, GenAIOperation, LangGraph, Langfuse, ObservationType, Workflow } from "../attributes.js";
 import type { RedactInfo } from "../types.js";
+import type { CostBreakdown } from "./sink.js";
 import { cut, isSecretKey, safeStringify, safeStringifyJsonText, toSemconvMessages, truncate } from "./content.js";
 import { UNKNOWN_MODEL, type LlmRequest, type LlmResponse, type LlmUsage } from "./llm-info.js";
 import type { ResolvedTracerOptions } from "./options.js";
@@ -136,6 +137,18 @@ export function langfuseUsageDetails(usage: LlmUsage): string {
   if (usage.cacheRead > 0) json += `,"input_cache_read":${usage.cacheRead}`;
   if (usage.cacheCreation > 0) json += `,"input_cache_creation":${usage.cacheCreation}`;
   if (usage.reasoning > 0) json += `,"output_reasoning":${usage.reasoning}`;
+  return `${json}}`;
+}
+
+/**
+ * Cost as Langfuse's `cost_details` JSON: the same keys as `usage_details` (a bucket appears in both or in
+ * neither), so Langfuse shows a cost beside every usage type; the parts sum to `total`.
+ */
+export function langfuseCostDetails(cost: CostBreakdown, usage: LlmUsage): string {
+  let json = `{"input":${cost.input},"output":${cost.output},"total":${cost.total}`;
+  if (usage.cacheRead > 0) json += `,"input_cache_read":${cost.inputCacheRead}`;
+  if (usage.cacheCreation > 0) json += `,"input_cache_creation":${cost.inputCacheCreation}`;
+  if (usage.reasoning > 0) json += `,"output_reasoning":${cost.outputReasoning}`;
   return `${json}}`;
 }
 

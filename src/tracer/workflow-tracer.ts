@@ -12,7 +12,8 @@ import { readChunkUsage, readLlmRequest, UNKNOWN_MODEL } from "./llm-info.js";
 import { NodeCatalog } from "./node-catalog.js";
 import { resolveTracerOptions, type ResolvedTracerOptions } from "./options.js";
 import { applyResults, readResults } from "./results.js";
-import { boundedName, chainKind, metadataOf, RunKind, runNameOf, runTypeOf } from "./run-kind.js";
+import { promptAttributes, promptOf } from "./prompt-link.js";
+import { boundedName, chainKind, DEFAULT_GRAPH_NAME, metadataOf, RunKind, runNameOf, runTypeOf } from "./run-kind.js";
 import { RunState } from "./run-state.js";
 import type { TelemetrySink } from "./sink.js";
 import { captured, capturedArguments, inputMessagesAttributes, llmRequestAttributes, nodeAttributes, readIdentity, userTags, workflowAttributes } from "./span-attributes.js";
@@ -92,6 +93,9 @@ export class WorkflowTracer extends BaseCallbackHandler {
       const name = runNameOf(chain, runName, "chain");
       const md = metadataOf(metadata);
       const kind = chainKind(chain, name, tags, md, parent?.kind, parentEntry !== undefined);
+      // Langfuse's prompt-management pattern: the template carries the prompt; the next generation under the
+      // same parent uses it. Kept on the parent's state, so it goes when the parent ends or fails.
+      if (parentEntry !== undefined && md?.langfusePrompt !== undefined) parentEntry.prompt = promptOf(md);
       if (kind === RunKind.Workflow) {
         const workflowName = this.options.workflowName ?? name;
         const identity = readIdentity(md);
@@ -104,7 +108,9 @@ export class WorkflowTracer extends BaseCallbackHandler {
       } else if (kind === RunKind.Node) {
         this.startNode(runId, name, parent as RunState, inputs, md, at);
       } else {
-        const state = this.life.startChild(runId, kind, name, parent as RunState, at, name, SpanKind.INTERNAL, {
+        // A subgraph keeps the name it was given; LangGraph's default one says less than the node it runs in.
+        const graphName = name === DEFAULT_GRAPH_NAME ? (boundedName(md?.langgraph_node) ?? name) : name;
+        const state = this.life.startChild(runId, kind, graphName, parent as RunState, at, graphName, SpanKind.INTERNAL, {
           [GenAI.WORKFLOW_NAME]: (parent as RunState).invocation.workflowName,
           [Langfuse.OBSERVATION_TYPE]: ObservationType.AGENT,
         });
@@ -367,7 +373,15 @@ export class WorkflowTracer extends BaseCallbackHandler {
     const request = readLlmRequest(llm, extraParams, md);
     // Semconv: the span is `{operation} {model}`, or just `{operation}` when the model is not known.
     const spanName = request.model === UNKNOWN_MODEL ? operation : `${operation} ${request.model}`;
-    return this.startStep(runId, parentRunId, RunKind.Llm, request.model, spanName, llmRequestAttributes(request, operation), tags, md, SpanKind.CLIENT);
+    const attributes = llmRequestAttributes(request, operation);
+    // The prompt its template registered on the parent (used once), else one in its own (inherited) metadata.
+    const parent = this.life.runs.get(parentRunId);
+    const prompt = parent?.prompt ?? promptOf(md);
+    if (parent?.prompt !== undefined) parent.prompt = undefined;
+    if (prompt !== undefined) Object.assign(attributes, promptAttributes(prompt));
+    const state = this.startStep(runId, parentRunId, RunKind.Llm, request.model, spanName, attributes, tags, md, SpanKind.CLIENT);
+    if (state !== undefined) state.provider = request.provider;
+    return state;
   }
 
   /** LLM, tool and retriever runs: children of a tracked run, or roots of their own trace. */

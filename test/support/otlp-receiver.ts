@@ -9,6 +9,8 @@ export interface WireSpan {
   name: string;
   kind: number;
   attributes: Record<string, unknown>;
+  /** Keys whose value arrived as an OTLP intValue (an integer attribute, not a double). */
+  intAttributes: string[];
   status: { code: number; message: string };
   scope: string;
   resource: Record<string, unknown>;
@@ -128,6 +130,7 @@ function decodeJsonTraces(request: any): WireSpan[] {
           name: s.name,
           kind: s.kind ?? 0,
           attributes: jsonAttributes(s.attributes),
+          intAttributes: (s.attributes ?? []).filter((kv: { value?: JsonAny }) => kv.value?.intValue !== undefined).map((kv: { key: string }) => kv.key),
           status: { code: s.status?.code ?? 0, message: s.status?.message ?? "" },
           scope: ss.scope?.name ?? "",
           resource,
@@ -189,6 +192,16 @@ function anyValue(buf: Buffer): unknown {
   return undefined;
 }
 
+/** The keys of a KeyValue list whose AnyValue is field 3 (int_value). */
+function intKeys(list: Field[] | undefined): string[] {
+  const out: string[] = [];
+  for (const kv of list ?? []) {
+    const f = fields(kv.bytes!);
+    if (f.has(2) && fields(f.get(2)![0]!.bytes!).has(3)) out.push(str(f.get(1)));
+  }
+  return out;
+}
+
 function keyValues(list: Field[] | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const kv of list ?? []) {
@@ -216,6 +229,7 @@ function decodeProtobufTraces(body: Buffer): WireSpan[] {
           name: str(s.get(5)),
           kind: num(s.get(6)),
           attributes: keyValues(s.get(9)),
+          intAttributes: intKeys(s.get(9)),
           status: { code: num(status.get(3)), message: str(status.get(2)) },
           scope,
           resource,
