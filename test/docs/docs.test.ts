@@ -45,24 +45,20 @@ function knownOptions(construct: () => unknown): string[] {
 
 const unknown = { notAnOption: true } as never;
 
-describe("README.md", () => {
-  it("is a front door: at most 12 KB, and every guide in docs/ is linked from it", () => {
+describe("README.md and docs/", () => {
+  it("make a front door: a README of at most 12 KB, with no visible placeholder, that keeps the test command CI runs", () => {
     expect(statSync(`${root}/README.md`).size).toBeLessThanOrEqual(12 * 1024);
-    const readme = readFileSync(`${root}/README.md`, "utf8");
-    const guides = docFiles().filter((f) => f.startsWith("docs/"));
-    expect(guides.length).toBeGreaterThanOrEqual(10);
-    expect(guides.filter((g) => !readme.includes(`](${g})`))).toEqual([]);
-  });
-
-  it("has no visible placeholder, and keeps the test command CI runs", () => {
     const readme = readFileSync(`${root}/README.md`, "utf8");
     expect(readme).not.toMatch(/placeholder|TODO|TBD|<!--/i);
     expect(readme).toMatch(/^npm test\b/m);
   });
-});
 
-describe("links in README.md and docs/", () => {
-  it("lead to files that exist, and to headings that exist", () => {
+  it("are navigable: every guide is linked from the README, every link leads to a file and a heading that exist", () => {
+    const readme = readFileSync(`${root}/README.md`, "utf8");
+    const guides = docFiles().filter((f) => f.startsWith("docs/"));
+    expect(guides.length).toBeGreaterThanOrEqual(10);
+    expect(guides.filter((g) => !readme.includes(`](${g})`))).toEqual([]);
+
     const broken: string[] = [];
     for (const file of docFiles()) {
       for (const { line, text } of proseLines(file)) {
