@@ -126,3 +126,33 @@ describe("metric and price tables match the code", () => {
     expect(free.sort()).toEqual(Object.keys(DEFAULT_PRICING).filter((f) => !Object.fromEntries(priced)[f]).sort());
   });
 });
+
+describe("docs/benchmarks.md", () => {
+  /** A documented figure ("+5.9 ms", "+0.90 ms") agrees with a measured one in µs to the digits shown. */
+  function agrees(cell: string, us: number): boolean {
+    const m = /^\+(\d+)\.(\d+) ms/.exec(cell);
+    if (!m) return false;
+    const shown = Number(`${m[1]}.${m[2]}`);
+    return Math.abs(shown - us / 1000) <= 0.5 * 10 ** -m[2]!.length + 1e-9;
+  }
+
+  it("reports the one-process numbers of the last run (bench/results.json)", () => {
+    const results = JSON.parse(readFileSync(`${root}/bench/results.json`, "utf8")) as { paired: { modes: Array<{ mode: string; overBareUs: number | null; overEmptyUs: number | null }> } };
+    const paired = Object.fromEntries(results.paired.modes.map((m) => [m.mode, m]));
+    const rows = Object.fromEntries(table("docs/benchmarks.md", "Benchmarks", "|").map((r) => [r[0]!, r]));
+    const expected: Array<[string, string, "overBareUs" | "overEmptyUs", number]> = [
+      ["any callback handler at all (LangChain's own cost)", "empty-handler", "overBareUs", 1],
+      ["hand-written OpenTelemetry spans (the floor, no handler)", "otel-manual", "overBareUs", 1],
+      ["ours, spans + metrics", "spans+metrics", "overBareUs", 1],
+      ["ours, spans + metrics", "spans+metrics", "overEmptyUs", 2],
+      ["ours, spans + metrics + content capture", "spans+metrics+content", "overBareUs", 1],
+      ["ours, spans + metrics + content capture", "spans+metrics+content", "overEmptyUs", 2],
+      ["`@langfuse/langchain`", "langfuse", "overBareUs", 1],
+      ["`@langfuse/langchain`", "langfuse", "overEmptyUs", 2],
+    ];
+    const disagree = expected.filter(([row, mode, field, column]) => !agrees(rows[row]?.[column] ?? "", paired[mode]![field]!));
+    expect(disagree).toEqual([]);
+    const ratio = paired["spans+metrics"]!.overEmptyUs! / paired.langfuse!.overEmptyUs!;
+    expect(readFileSync(`${root}/docs/benchmarks.md`, "utf8")).toContain(`is ${ratio.toFixed(2)}× Langfuse's in one process`);
+  });
+});
