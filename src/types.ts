@@ -131,7 +131,7 @@ export interface WorkflowTracerOptions {
   stages?: Record<string, WorkflowStage>;
   /**
    * Infer a node's stage from its name when neither `traceNode` nor `stages` gives one
-   * (`classify_intent` → intent; see README for the rules).
+   * (`classify_intent` → intent; the rules are in docs/tracer.md).
    * @default true
    */
   inferStages?: boolean;

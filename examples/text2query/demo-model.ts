@@ -6,7 +6,7 @@ import { STAGE_MARKERS } from "./prompts.js";
 
 /**
  * A family of questions the demo model answers: the SQL it writes first (sometimes wrong, as real models are)
- * and how it corrects an error. Documented in README.md ("Example: the Text2Query server").
+ * and how it corrects an error. Documented in docs/example.md.
  */
 interface QuestionFamily {
   name: string;

@@ -11,7 +11,7 @@ import { CounterSeries, HistogramSeries } from "./series.js";
 const CORRECTION_BUCKETS: readonly number[] = [0, 1, 2, 3, 5];
 const CONFIDENCE_BUCKETS: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1];
 
-/** Metric names without the prefix; the catalogue documented in README. */
+/** Metric names without the prefix; the catalogue documented in docs/metrics.md. */
 export const METRIC_NAMES = {
   queries: "queries_total",
   queryLatency: "query_latency_seconds",

@@ -48,7 +48,7 @@ export async function pool<T>(items: readonly T[], concurrency: number, task: (i
   await Promise.all(workers);
 }
 
-/** A registry in the OpenMetrics format (exemplars on), as README shows. */
+/** A registry in the OpenMetrics format (exemplars on), as docs/metrics.md shows. */
 export function openMetricsRegistry(): Registry<OpenMetricsContentType> {
   const registry = new Registry<OpenMetricsContentType>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
