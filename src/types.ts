@@ -119,9 +119,9 @@ export interface WorkflowTracerOptions {
    */
   metrics?: WorkflowMetrics;
   /**
-   * Prices (USD per million tokens) that extend or override the default table, by model family; LLM spans
+   * Your own prices (USD per million tokens), by model family, over the @pydantic/genai-prices catalogue; LLM spans
    * carry the cost (`langfuse.observation.cost_details`, `workflow.cost_usd`) with or without metrics.
-   * @default the `pricing` of `metrics` when given, else {} (the default table only)
+   * @default the `pricing` of `metrics` when given, else {} (the catalogue only)
    */
   pricing?: PricingTable;
   /**

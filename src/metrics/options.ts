@@ -13,7 +13,7 @@ export interface WorkflowMetricsOptions {
    */
   prefix?: string;
   /**
-   * Prices (USD per million tokens) that extend or override the default table, by model family.
+   * Your own prices (USD per million tokens), by model family; they win over the @pydantic/genai-prices catalogue.
    * @default {}
    */
   pricing?: PricingTable;

@@ -39,13 +39,22 @@ export function catalogProvider(provider: string | undefined): string | undefine
   return provider === undefined ? undefined : CATALOG_PROVIDERS[provider];
 }
 
+/** A model of the catalogue: its id (which names one model whatever the spelling) and its rates. */
+export interface CatalogModel {
+  readonly id: string;
+  readonly rates: RatesAt;
+}
+
 /**
  * The model as `@pydantic/genai-prices` prices it, or undefined. Its `calcPrice` finds the provider and model
  * (~60 µs); callers memoise the answer, and price each call from the rates with plain arithmetic.
  */
-export function catalogRates(model: string, providerId: string | undefined): RatesAt | undefined {
+export function catalogModel(model: string, providerId: string | undefined): CatalogModel | undefined {
   const info = findModel(model, providerId);
-  if (info === undefined) return undefined;
+  return info === undefined ? undefined : { id: info.id, rates: ratesAt(info) };
+}
+
+function ratesAt(info: ModelInfo): RatesAt {
   const prices = info.prices;
   if (!Array.isArray(prices)) {
     const fixed = ratesOf(prices);

@@ -1,6 +1,6 @@
 import type { LlmUsage } from "../tracer/llm-info.js";
 import type { CostBreakdown } from "../tracer/sink.js";
-import { catalogProvider, catalogRates, type Rate, type Rates, type RatesAt } from "./catalog.js";
+import { catalogModel, catalogProvider, type CatalogModel, type Rate, type Rates, type RatesAt } from "./catalog.js";
 
 /** A price of your own (the `pricing` option), in USD per million tokens. */
 export interface ModelPrice {
@@ -20,7 +20,7 @@ export type PricingTable = Record<string, ModelPrice>;
  * Models served locally (Ollama, vLLM, llama.cpp) cost nothing to call. The price catalogue lists hosted
  * models only, so these families are priced at zero after it: `llama-3.1-8b-instant` on Groq keeps its price.
  */
-const LOCAL_MODEL_FAMILIES: readonly string[] = [
+export const LOCAL_MODEL_FAMILIES: readonly string[] = [
   "llama", "llama2", "llama3", "llama3.1", "llama3.2", "llama3.3", "codellama", "gemma", "gemma2", "gemma3", "gemma-3",
   "qwen", "qwen2.5", "qwen2.5-coder", "qwen3", "phi3", "phi4", "mistral:", "mixtral:", "deepseek-r1:",
 ];
@@ -78,14 +78,17 @@ const free: RatesAt = () => FREE;
  * unpriced. Each (provider, model) is looked up once (bounded cache); a call is then priced with arithmetic.
  */
 export class PriceBook {
-  private readonly families: Array<[string, RatesAt]>;
-  private readonly cache = new Map<string, RatesAt | null>();
+  /** Your prices: family, rates, and the catalogue's id of the family's name (undefined: not in it). */
+  private readonly families: Array<{ family: string; rates: RatesAt; catalogId: string | undefined }>;
+  /** Answers by provider, then model (no key string built per call); bounded by MAX_CACHED_LOOKUPS in all. */
+  private readonly cache = new Map<string | undefined, Map<string, RatesAt | null>>();
+  private cached = 0;
 
   constructor(overrides: Readonly<PricingTable> = {}) {
     // Longest family first, so `gpt-4o-mini-2024-07-18` is gpt-4o-mini, not gpt-4o.
     this.families = Object.entries(overrides)
-      .map(([family, price]) => [family.toLowerCase(), fixed(ratesOfPrice(price))] as [string, RatesAt])
-      .sort((a, b) => b[0].length - a[0].length);
+      .map(([family, price]) => ({ family: family.toLowerCase(), rates: fixed(ratesOfPrice(price)), catalogId: catalogModel(family.toLowerCase(), undefined)?.id }))
+      .sort((a, b) => b.family.length - a.family.length);
   }
 
   /**
@@ -112,24 +115,36 @@ export class PriceBook {
   }
 
   private ratesOf(model: string, provider: string | undefined): RatesAt | undefined {
-    const key = provider === undefined ? model : `${provider}\u0000${model}`;
-    const cached = this.cache.get(key);
-    if (cached !== undefined) return cached ?? undefined;
+    let byModel = this.cache.get(provider);
+    const hit = byModel?.get(model);
+    if (hit !== undefined) return hit ?? undefined;
     const found = this.lookUp(model, provider) ?? null;
-    if (this.cache.size >= MAX_CACHED_LOOKUPS) this.cache.clear();
-    this.cache.set(key, found);
+    if (this.cached >= MAX_CACHED_LOOKUPS) {
+      this.cache.clear();
+      this.cached = 0;
+      byModel = undefined;
+    }
+    if (byModel === undefined) this.cache.set(provider, (byModel = new Map()));
+    byModel.set(model, found);
+    this.cached++;
     return found ?? undefined;
   }
 
   private lookUp(model: string, provider: string | undefined): RatesAt | undefined {
     const name = normalizeModelName(model);
-    for (const [family, rates] of this.families) if (matchesFamily(name, family)) return rates;
+    const byName = (): CatalogModel | undefined => catalogModel(model, undefined) ?? (name !== model ? catalogModel(name, undefined) : undefined);
+    let named: CatalogModel | null | undefined;
+    for (const { family, rates, catalogId } of this.families) {
+      if (!matchesFamily(name, family)) continue;
+      // Yours apply unless the catalogue knows the name as another model than the family: a `gpt-4o` price is
+      // not a `gpt-4o-mini` price, but is one for `gpt-4o-2024-08-06`.
+      if (catalogId === undefined) return rates;
+      named ??= byName() ?? null;
+      if (named === null || named.id === catalogId) return rates;
+    }
     const providerId = catalogProvider(provider);
-    const catalogued =
-      (providerId !== undefined ? (catalogRates(model, providerId) ?? catalogRates(name, providerId)) : undefined) ??
-      catalogRates(model, undefined) ??
-      (name !== model ? catalogRates(name, undefined) : undefined);
-    if (catalogued !== undefined) return catalogued;
+    const catalogued = (providerId !== undefined ? (catalogModel(model, providerId) ?? catalogModel(name, providerId)) : undefined) ?? (named === undefined ? byName() : (named ?? undefined));
+    if (catalogued !== undefined) return catalogued.rates;
     if (provider === "ollama" || LOCAL_MODEL_FAMILIES.some((family) => matchesFamily(name, family))) return free;
     return undefined;
   }

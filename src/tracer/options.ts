@@ -7,7 +7,7 @@ import { WORKFLOW_STAGES, type RedactHook, type WorkflowStage, type WorkflowTrac
 export interface ResolvedTracerOptions {
   tracerProvider: TracerProvider | undefined;
   metrics: TelemetrySink | undefined;
-  /** Cost of one LLM call: the tracer's own prices, else the metrics' (which may extend the table), else the default table. */
+  /** Cost of one LLM call: the tracer's own prices, else the metrics' (each over the price catalogue), else the catalogue. */
   costOf: (model: string, usage: LlmUsage, provider: string | undefined) => CostBreakdown | undefined;
   stages: ReadonlyMap<string, WorkflowStage>;
   inferStages: boolean;

@@ -6,7 +6,11 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PRICING, METRIC_NAMES, RecentTraces, setupTelemetry, WorkflowMetrics, WorkflowTracer } from "../../src/index.js";
+import { METRIC_NAMES, RecentTraces, setupTelemetry, WorkflowMetrics, WorkflowTracer, type LlmUsage } from "../../src/index.js";
+import { LOCAL_MODEL_FAMILIES, PriceBook } from "../../src/pricing/pricing.js";
+
+/** The catalogue's provider column as the tracer names providers (`gen_ai.provider.name`). */
+const providerName = (p: string) => ({ openai: "openai", anthropic: "anthropic", google: "gcp.gemini", mistral: "mistral_ai" })[p];
 import { HTTP_METRIC_NAMES, httpMetrics, jsonErrorHandler, telemetryConsole, telemetryRouter, traceContext } from "../../src/express/index.js";
 import { anchorsOf, docFiles, proseLines, root } from "./markdown.js";
 
@@ -112,18 +116,26 @@ describe("metric and price tables match the code", () => {
     expect(names.sort()).toEqual(Object.values(HTTP_METRIC_NAMES).sort());
   });
 
-  it("docs/metrics.md's price table is DEFAULT_PRICING", () => {
-    const price = (cell: string) => (cell === "—" ? undefined : Number(cell));
-    const documented = Object.fromEntries(
-      table("docs/metrics.md", "Pricing", "family").map(([family, input, cached, output]) => [family!.replace(/`/g, ""), { input: price(input!), cachedInput: price(cached!), output: price(output!) }]),
-    );
-    const priced = Object.entries(DEFAULT_PRICING).filter(([, p]) => p.input > 0 || p.output > 0);
-    expect(documented).toEqual(Object.fromEntries(priced.map(([family, p]) => [family, { input: p.input, cachedInput: p.cachedInput, output: p.output }])));
-    // The free families (local models) are listed in the paragraph below the table.
+  it("docs/metrics.md's rates are the catalogue's, and its local families are the ones priced at zero", () => {
+    const rate = (cell: string) => (cell === "—" ? undefined : Number(cell));
+    const book = new PriceBook();
+    const million = (u: Partial<LlmUsage>) => ({ input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0, ...u });
+    const rows = table("docs/metrics.md", "Pricing", "model");
+    expect(rows.length).toBeGreaterThan(5);
+    for (const [model, provider, input, cacheRead, cacheWrite, output, reasoning] of rows) {
+      const name = model!.replace(/`/g, "");
+      const cost = (u: Partial<LlmUsage>) => book.costOf(name, million(u), providerName(provider!))!;
+      const m = 1e6;
+      expect(cost({ input: m }).input, name).toBeCloseTo(rate(input!)!, 12);
+      expect(cost({ input: m, cacheRead: m }).inputCacheRead, name).toBeCloseTo(rate(cacheRead!) ?? rate(input!)!, 12);
+      expect(cost({ input: m, cacheCreation: m }).inputCacheCreation, name).toBeCloseTo(rate(cacheWrite!) ?? rate(input!)!, 12);
+      expect(cost({ output: m }).output, name).toBeCloseTo(rate(output!)!, 12);
+      expect(cost({ output: m, reasoning: m }).outputReasoning, name).toBeCloseTo(rate(reasoning!) ?? rate(output!)!, 12);
+    }
     const text = readFileSync(`${root}/docs/metrics.md`, "utf8");
-    const paragraph = text.slice(text.indexOf("Models served locally"), text.indexOf("Prices change"));
+    const paragraph = text.slice(text.indexOf("Models served locally"), text.indexOf("A model found"));
     const free = [...paragraph.matchAll(/`([^`]+)`/g)].map((m) => m[1]!).filter((f) => f !== "mistral:7b");
-    expect(free.sort()).toEqual(Object.keys(DEFAULT_PRICING).filter((f) => !Object.fromEntries(priced)[f]).sort());
+    expect(free.sort()).toEqual([...LOCAL_MODEL_FAMILIES].sort());
   });
 });
 

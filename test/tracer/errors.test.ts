@@ -133,6 +133,6 @@ describe("errors and garbage", () => {
     expect(tracer.stats().activeRuns).toBe(0);
     const chats = otel.spans().filter((s) => s.name === "chat gpt-4o");
     expect(chats.map((s) => [s.attributes["langgraph_node"], s.status.code])).toEqual([["classify_intent", 0], ["plan_query", ERROR]]);
-    expect(otel.spans().filter((s) => s.status.code === ERROR).map((s) => s.name).sort()).toEqual(["LangGraph", "chat gpt-4o", "invoke_workflow LangGraph", "plan_query", "schema_context"].sort());
+    expect(otel.spans().filter((s) => s.status.code === ERROR).map((s) => s.name).sort()).toEqual(["schema_context", "chat gpt-4o", "invoke_workflow LangGraph", "plan_query", "schema_context"].sort());
   });
 });

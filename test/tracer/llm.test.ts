@@ -28,7 +28,7 @@ describe("LLM spans", () => {
   it("prices each call without any metrics: cost on the span from the default table, or from the tracer's own pricing", async () => {
     const { span } = await callOnce({ content: "SELECT 1", inputTokens: 1000, outputTokens: 500 });
     expect(span.attributes["workflow.cost_usd"]).toBe(0.0075);
-    expect(JSON.parse(span.attributes["langfuse.observation.cost_details"] as string)).toEqual({ input: 0.0025, input_cache_read: 0, output: 0.005, total: 0.0075 });
+    expect(JSON.parse(span.attributes["langfuse.observation.cost_details"] as string)).toEqual({ input: 0.0025, output: 0.005, total: 0.0075 });
     otel.reset();
     const { span: custom } = await callOnce({ content: "SELECT 1", inputTokens: 1000, outputTokens: 500 }, { pricing: { "gpt-4o": { input: 10, output: 20 } } });
     expect(custom.attributes["workflow.cost_usd"]).toBe(0.02);
@@ -36,7 +36,7 @@ describe("LLM spans", () => {
     const { span: unpriced } = await callOnce({ content: "SELECT 1", inputTokens: 1000, outputTokens: 500 }, {}, { model: "house-model-7b" });
     expect(unpriced.attributes["workflow.cost_usd"]).toBeUndefined();
     expect(() => tracer({ pricing: { "gpt-4o": { input: -1, output: 1 } } })).toThrow(
-      'WorkflowTracer: invalid option pricing.gpt-4o: {"input":-1,"output":1}. Expected { input, output, cachedInput?, cacheWrite? } in USD per million tokens, each a number >= 0.',
+      'WorkflowTracer: invalid option pricing.gpt-4o: {"input":-1,"output":1}. Expected { input, output, cachedInput?, cacheWrite?, reasoning? } in USD per million tokens, each a number >= 0.',
     );
   });
 
