@@ -72,7 +72,7 @@ function frequentCustomers(p: QuestionParts): ComposedQuery {
 /** Questions about customers themselves: how many, who, signed up when, from where. */
 function customers(p: QuestionParts): ComposedQuery {
   const conditions = [...(p.country ? [`c.country = '${p.country}'`] : []), ...periodFilter(p, "c.signed_up_at")];
-  if (p.measure === "list") return { sql: `SELECT c.name, c.country, c.signed_up_at FROM customers c${where(conditions)} ORDER BY c.name`, tables: ["customers"], plan: "List customers matching the filters." };
+  if (p.measure === "list" && p.groupBy === undefined) return { sql: `SELECT c.name, c.country, c.signed_up_at FROM customers c${where(conditions)} ORDER BY c.name`, tables: ["customers"], plan: "List customers matching the filters." };
   const g = p.groupBy !== undefined && p.groupBy !== "customer" && p.groupBy !== "status" ? groupColumn(p.groupBy, "c.signed_up_at") : undefined;
   const sql = `SELECT ${g ? `${g.select}, ` : ""}count(*) AS customers FROM customers c${where(conditions)}${g ? ` GROUP BY ${g.group}` : ""}${ordering(p, "customers", g !== undefined)}`;
   return { sql, tables: ["customers"], plan: `Count customers${g ? ` grouped by ${p.groupBy}` : ""}${p.period ? `, signed up ${p.period.label}` : ""}.` };
@@ -112,17 +112,19 @@ function share(p: QuestionParts): ComposedQuery {
 /** Counts of orders, revenue, units sold, average order value: facts about orders, grouped and filtered. */
 function orders(p: QuestionParts): ComposedQuery {
   let measure = p.measure;
-  if (measure === "list" && (p.groupBy !== undefined || p.order !== undefined)) measure = p.subject === "products" || p.groupBy === "product" ? "units" : "count";
+  if (measure === "list" && (p.groupBy !== undefined || p.order !== undefined))
+    measure = p.subject === "products" || p.groupBy === "product" ? "units" : p.groupBy === "customer" && !p.mentionsOrders ? "revenue" : "count";
   const g = p.groupBy !== undefined ? groupColumn(p.groupBy, "o.ordered_at") : undefined;
   const needsProducts = p.category !== undefined || p.groupBy === "category" || p.groupBy === "product";
   const needsItems = needsProducts || measure === "revenue" || measure === "units" || measure === "average_order_value";
-  const needsCustomers = p.country !== undefined || p.groupBy === "country" || p.groupBy === "customer";
+  const needsCustomers = p.country !== undefined || p.customerName !== undefined || p.groupBy === "country" || p.groupBy === "customer";
   const from = `orders o${needsCustomers ? " JOIN customers c USING (customer_id)" : ""}${needsItems ? " JOIN order_items oi USING (order_id)" : ""}${needsProducts ? " JOIN products p USING (product_id)" : ""}`;
   const tables = ["orders", ...(needsCustomers ? ["customers"] : []), ...(needsItems ? ["order_items"] : []), ...(needsProducts ? ["products"] : [])];
   const sales = measure === "revenue" || measure === "units" || measure === "average_order_value";
   const conditions = [
     ...(p.status ? [`o.status = '${p.status}'`] : sales ? ["o.status <> 'cancelled'"] : []),
     ...(p.country ? [`c.country = '${p.country}'`] : []),
+    ...(p.customerName ? [`c.name = '${p.customerName.replace(/'/g, "''")}'`] : []),
     ...(p.category ? [`p.category = '${p.category}'`] : []),
     ...periodFilter(p, "o.ordered_at"),
   ];
@@ -135,17 +137,21 @@ function orders(p: QuestionParts): ComposedQuery {
     const sql = `SELECT ${g ? `dimension AS ${name}, ` : ""}round(avg(order_total), 2) AS average_order_value FROM (${inner}) t${g ? ` GROUP BY 1${ordering(p, "average_order_value", true)}` : ""}`;
     return { sql, tables, plan: "Sum each order's items (orders not cancelled), then average the order totals." };
   }
-  const [expr, alias] = measure === "revenue" ? [REVENUE, "revenue"] : measure === "units" ? ["sum(oi.quantity)", "units"] : [needsItems ? "count(DISTINCT o.order_id)" : "count(*)", "orders"];
+  // Customers counted over orders ("customers who ordered last month") are distinct customers.
+  const countCustomers = measure === "count" && p.subject === "customers" && p.groupBy !== "customer" && p.customerName === undefined;
+  const [expr, alias] =
+    measure === "revenue" ? [REVENUE, "revenue"] : measure === "units" ? ["sum(oi.quantity)", "units"] : countCustomers ? ["count(DISTINCT o.customer_id)", "customers"] : [needsItems ? "count(DISTINCT o.order_id)" : "count(*)", "orders"];
   const sql = `SELECT ${g ? `${g.select}, ` : ""}${expr} AS ${alias} FROM ${from}${where(conditions)}${g ? ` GROUP BY ${g.group}` : ""}${ordering(p, alias, g !== undefined)}`;
   const filters = [p.status && `status ${p.status}`, p.country && `country ${p.country}`, p.category && `category ${p.category}`, p.period?.label].filter(Boolean).join(", ");
-  return { sql, tables, plan: `${alias === "orders" ? "Count orders" : alias === "units" ? "Sum units sold" : "Sum revenue (quantity × unit price)"}${g ? ` per ${p.groupBy}` : ""}${sales && !p.status ? " of orders not cancelled" : ""}${filters ? `; filters: ${filters}` : ""}${p.order ? `; ${p.order === "desc" ? "top" : "bottom"} ${p.limit}` : ""}.` };
+  return { sql, tables, plan: `${alias === "orders" ? "Count orders" : alias === "customers" ? "Count distinct customers who ordered" : alias === "units" ? "Sum units sold" : "Sum revenue (quantity × unit price)"}${g ? ` per ${p.groupBy}` : ""}${sales && !p.status ? " of orders not cancelled" : ""}${filters ? `; filters: ${filters}` : ""}${p.order ? `; ${p.order === "desc" ? "top" : "bottom"} ${p.limit}` : ""}.` };
 }
 
 export function composeSql(p: QuestionParts): ComposedQuery {
   if (p.never) return never(p);
   if (p.moreThanOrders !== undefined) return frequentCustomers(p);
   if (p.measure === "share") return share(p);
-  if (p.subject === "customers" && (p.measure === "count" || p.measure === "list") && (p.signups || p.period === undefined) && p.groupBy !== "customer" && p.groupBy !== "status" && p.groupBy !== "category" && p.order === undefined)
+  const aboutCustomers = p.subject === "customers" && (p.measure === "count" || p.measure === "list") && (p.signups || p.period === undefined) && p.customerName === undefined;
+  if (aboutCustomers && p.groupBy !== "customer" && p.groupBy !== "status" && p.groupBy !== "category" && p.groupBy !== "product" && (p.order === undefined || p.groupBy !== undefined))
     return customers(p);
   if (p.subject === "products" && ["count", "list", "price", "average_price"].includes(p.measure) && p.groupBy !== "product" && p.order === undefined) return catalog(p);
   if (p.measure === "price" || p.measure === "average_price") return catalog(p);

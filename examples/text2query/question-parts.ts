@@ -27,6 +27,10 @@ export interface QuestionParts {
   never?: boolean;
   /** "more than N orders" */
   moreThanOrders?: number;
+  /** The question names orders ("placed the most orders"), so a ranking of customers counts them. */
+  mentionsOrders?: boolean;
+  /** A customer named in the question ("Olivia Smith"). */
+  customerName?: string;
   /** The period is about sign-ups, not orders. */
   signups?: boolean;
   order?: "desc" | "asc";
@@ -99,7 +103,10 @@ function dimensionOf(q: string): Dimension | undefined {
   if (word !== undefined && DIMENSION_WORDS[word] !== undefined) return DIMENSION_WORDS[word];
   // "Which month had…", "which category brings in…", "what country…": a ranking over that dimension.
   const which = /\b(?:which|what)\s+(month|year|week|day|category|country|status|product|customer)s?\b/.exec(q);
-  return which ? DIMENSION_WORDS[which[1]!] : undefined;
+  if (which) return DIMENSION_WORDS[which[1]!];
+  // "top selling categories", "best 5 countries", "busiest months": a ranking over a plural dimension.
+  const ranked = new RegExp(`\\b(?:top|best|worst|busiest|biggest|largest|highest|lowest|most|least)(?:[- ](?:${NUM}|selling|performing|earning))* (categories|countries|months|years|weeks|days|statuses)\\b`).exec(q);
+  return ranked ? DIMENSION_WORDS[ranked[ranked.length - 1]!] : undefined;
 }
 
 function measureOf(q: string, subject: Subject | undefined): Measure | undefined {
@@ -107,7 +114,7 @@ function measureOf(q: string, subject: Subject | undefined): Measure | undefined
   if (/\baverage order (?:value|size|total|amount)\b|\baov\b|\baverage (?:spend|basket)\b/.test(q)) return "average_order_value";
   if (/\b(?:average|mean|avg) (?:product )?price\b|\baverage cost\b/.test(q)) return "average_price";
   if (/\bmost expensive\b|\bcheapest\b|\bpriciest\b|\bleast expensive\b|\bprices?\b/.test(q) && subject !== "orders") return "price";
-  if (/\bunits?\b|\bbest[- ]?sell(?:ing|ers?)\b|\bmost (?:sold|popular)\b|\bsold the most\b|\bquantit(?:y|ies)\b|\bhow many \w+ (?:did we )?sell\b|\bsell(?:s)?\b|\bitems sold\b/.test(q))
+  if (/\bunits?\b|\b(?:best|top)[- ]?sell(?:ing|ers?)\b|\bsold\b|\bmost (?:sold|popular)\b|\bsold the most\b|\bquantit(?:y|ies)\b|\bhow many \w+ (?:did we )?sell\b|\bsell(?:s)?\b|\bitems sold\b/.test(q))
     return "units";
   if (/\b(?:revenue|sales|turnover|income|earn(?:ed|ings)?|made|make|spen[dt]|spending|brings? in|money|gmv|biggest spenders?|top spenders?)\b/.test(q)) return "revenue";
   if (/\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b.*\borders\b|\bamount of orders\b/.test(q)) return "count";
@@ -144,12 +151,16 @@ export function questionParts(question: string): QuestionParts | undefined {
   const parts: QuestionParts = { subject, measure };
   if (groupBy !== undefined) parts.groupBy = groupBy;
   if (never) parts.never = true;
+  if (/\borders?\b/.test(q)) parts.mentionsOrders = true;
 
   const status = STATUS.exec(q)?.[1];
   if (status !== undefined && groupBy !== "status") parts.status = status.startsWith("cancel") ? "cancelled" : status === "open" ? "pending" : status;
   const code = COUNTRY_CODE.exec(typed)?.[1];
   const country = code !== undefined ? (code === "UK" ? "GB" : code) : COUNTRY_NAMES.find(([re]) => re.test(q))?.[1];
   if (country !== undefined && groupBy !== "country") parts.country = country;
+  // A capitalised first and last name that is not a country: a customer ("How many orders has Olivia Smith placed?").
+  const name = /(?<!^)\b([A-Z][a-z\u00c0-\u017f]+ [A-Z][a-z\u00c0-\u017f]+)\b/u.exec(typed)?.[1];
+  if (name !== undefined && !COUNTRY_NAMES.some(([re]) => re.test(name.toLowerCase()))) parts.customerName = name;
   const category = CATEGORY.exec(q)?.[1];
   if (category !== undefined && groupBy !== "category") parts.category = category.startsWith("book") ? "books" : category.startsWith("electronic") ? "electronics" : category.startsWith("garden") ? "garden" : category.startsWith("toy") ? "toys" : "kitchen";
   const period = periodOf(q);
@@ -169,7 +180,9 @@ export function questionParts(question: string): QuestionParts | undefined {
   if (ranked && (parts.groupBy !== undefined || ["price", "list", "units", "revenue"].includes(parts.measure)) && !never) {
     parts.order = ascending ? "asc" : "desc";
     const n = numberAt(top?.[1] ?? top?.[2] ?? top?.[3]);
-    const plural = /\b(?:products|customers|categories|countries|months|years|weeks|days|sellers|items|statuses)\b|\bwho are\b|\bwhat are\b|\btop\b/.test(q);
+    // "Which country…", "who is…" ask for one; "which countries…", "who are…", "top…" for several.
+    const singular = /\b(?:which|what) (?:month|year|week|day|category|country|status|product|customer)\b|\bwho is\b|\bwhat is\b|\bwhat's\b/.test(q);
+    const plural = !singular && /\b(?:products|customers|categories|countries|months|years|weeks|days|sellers|items|statuses)\b|\bwho are\b|\bwhat are\b|\btop\b/.test(q);
     parts.limit = n ?? (plural ? 10 : 1);
     if (parts.groupBy === undefined) {
       if (parts.subject === "customers") parts.groupBy = "customer";

@@ -55,9 +55,10 @@ describe("example Text2Query answers plainly worded questions correctly (ground 
     const wrong = await misses(HELD_OUT);
     const score = (HELD_OUT.length - wrong.length) / HELD_OUT.length;
     console.log(`held-out: ${HELD_OUT.length - wrong.length}/${HELD_OUT.length} correct (${(score * 100).toFixed(1)}%)${wrong.length ? `; misses:\n  ${wrong.join("\n  ")}` : ""}`);
-    // Measured 34/36 (94.4%) when the model was first run on it; the floor is that, rounded down. The misses then:
-    // "Which customers are from Germany?" (read as a ranking by orders) and "Top 3 countries by revenue"
-    // (the dimension after "top 3" is not read, so one ungrouped total).
+    // Measured 34/36 (94.4%) the first time the composing model ran on it; the floor is that, rounded down. The
+    // misses then: "Which customers are from Germany?" (read as a ranking of customers) and "Top 3 countries by
+    // revenue" (one ungrouped total). A later general rule made for a tuned question ("top selling categories":
+    // a ranking over a plural dimension) also answers the second, so it now reads 35/36 — not a clean score.
     expect(score).toBeGreaterThanOrEqual(0.94);
   }, 120_000);
 

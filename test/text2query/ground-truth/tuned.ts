@@ -68,4 +68,24 @@ export const TUNED: readonly GroundTruthCase[] = [
     sql: "SELECT c.name, count(*) AS n FROM customers c JOIN orders o USING (customer_id) GROUP BY c.customer_id, c.name ORDER BY n DESC, c.name LIMIT 10",
   },
   { question: "How many customers ordered more than 20 times?", sql: "SELECT count(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) > 20) t" },
+  { question: "Which country has the most customers?", sql: "SELECT country, count(*) AS n FROM customers GROUP BY country ORDER BY n DESC LIMIT 1", ordered: true },
+  {
+    question: "What are our top selling categories?",
+    sql: "SELECT p.category, sum(oi.quantity) AS u FROM products p JOIN order_items oi USING (product_id) JOIN orders o USING (order_id) WHERE o.status <> 'cancelled' GROUP BY p.category ORDER BY u DESC",
+    ordered: true,
+  },
+  {
+    question: "How many customers ordered last month?",
+    sql: "SELECT count(DISTINCT customer_id) FROM orders WHERE ordered_at >= date_trunc('month', current_date) - interval '1 month' AND ordered_at < date_trunc('month', current_date)",
+  },
+  {
+    question: "Who is our best customer?",
+    sql: "SELECT c.name, sum(oi.quantity * oi.unit_price) AS r FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) WHERE o.status <> 'cancelled' GROUP BY c.customer_id, c.name ORDER BY r DESC LIMIT 1",
+    ordered: true,
+  },
+  {
+    question: "How many items were sold last month?",
+    sql: "SELECT sum(oi.quantity) FROM orders o JOIN order_items oi USING (order_id) WHERE o.status <> 'cancelled' AND o.ordered_at >= date_trunc('month', current_date) - interval '1 month' AND o.ordered_at < date_trunc('month', current_date)",
+  },
+  { question: "How many orders were placed yesterday?", sql: "SELECT count(*) FROM orders WHERE ordered_at = current_date - 1" },
 ];
