@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../examples/text2query/database.js";
 import { DemoChatModel } from "../../examples/text2query/demo-model.js";
+import { seedSql } from "../../examples/text2query/seed.js";
 import { SqlRunner } from "../../examples/text2query/sql-runner.js";
 import { buildText2QueryWorkflow } from "../../examples/text2query/workflow.js";
 import { answersLike, type GroundTruthCase } from "./ground-truth/compare.js";
@@ -61,6 +62,25 @@ describe("example Text2Query answers plainly worded questions correctly (ground 
     // a ranking over a plural dimension) also answers the second, so it now reads 35/36 — not a clean score.
     expect(score).toBeGreaterThanOrEqual(0.94);
   }, 120_000);
+
+  it("seeds a shop that looks like one: deterministic, real-looking unique names, varied spend, two years of orders up to today", async () => {
+    expect(seedSql()).toBe(seedSql());
+    const names = await db.query("SELECT count(*)::int AS n, count(DISTINCT name)::int AS distinct_names, count(*) FILTER (WHERE name ~ '[0-9]')::int AS with_digits FROM customers");
+    expect(names.rows[0]).toEqual({ n: 600, distinct_names: 600, with_digits: 0 });
+    const top = await db.query(
+      "SELECT sum(oi.quantity * oi.unit_price) AS revenue FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) WHERE o.status <> 'cancelled' GROUP BY c.customer_id ORDER BY revenue DESC LIMIT 10",
+    );
+    expect(new Set(top.rows.map((r) => String(r.revenue))).size).toBe(10);
+    const span = await db.query("SELECT (current_date - min(ordered_at))::int AS oldest, (current_date - max(ordered_at))::int AS newest FROM orders");
+    expect(span.rows[0]!.oldest).toBeGreaterThan(700);
+    expect(span.rows[0]!.oldest).toBeLessThanOrEqual(730);
+    expect(span.rows[0]!.newest).toBeLessThanOrEqual(1);
+    const never = await db.query(
+      "SELECT (SELECT count(*) FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id))::int AS customers, (SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM order_items oi WHERE oi.product_id = p.product_id))::int AS products",
+    );
+    expect(never.rows[0]!.customers).toBeGreaterThan(0);
+    expect(never.rows[0]!.products).toBeGreaterThan(0);
+  });
 
   it("asks back only for truly vague questions", async () => {
     for (const question of ["show me stuff", "show me the data", "what about last week?", "hello"]) {
