@@ -49,11 +49,6 @@ const OUT_OF_SCOPE = /\b(weather|joke|poem|recipe|song|stock price|horoscope|tra
 
 export type DemoIntent = "sql_query" | "needs_clarification" | "out_of_scope";
 
-/** The SQL the demo model ends up with for a question (after corrections), or undefined when it asks back. */
-export function demoSql(question: string): string | undefined {
-  return understand(question)?.fix(1);
-}
-
 export function classify(question: string): { intent: DemoIntent; confidence: number } {
   const jitter = (hash(question) % 50) / 1000; // 0 … 0.049, stable per question
   if (OUT_OF_SCOPE.test(question)) return { intent: "out_of_scope", confidence: 0.95 - jitter / 2 };

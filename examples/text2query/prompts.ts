@@ -41,7 +41,7 @@ orders.ordered_at date, the day the order was placed
 order_items.order_id integer, references orders
 order_items.product_id integer, references products
 order_items.quantity integer, units of the product in the order
-order_items.unit_price numeric(10,2), price paid per unit (the list price at the time)`;
+order_items.unit_price numeric(10,2), price paid per unit (the list price, or less when discounted)`;
 
 const EXAMPLES = [
   ["How many pending orders are there?", "SELECT count(*) AS orders FROM orders WHERE status = 'pending'"],
