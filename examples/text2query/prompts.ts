@@ -19,8 +19,8 @@ List the tables needed, then the steps, briefly.`;
 const GUIDELINES = [
   "Write one PostgreSQL SELECT statement that answers the question. No data changes, no DDL, one statement.",
   "Use only the tables and columns of the schema. Qualify columns with table aliases when joining.",
-  "Revenue is sum(order_items.quantity * order_items.unit_price); exclude cancelled orders unless asked.",
-  "Dates are of type date: compare them with DATE 'YYYY-MM-DD' literals, group months with date_trunc('month', …).",
+  "Revenue is sum(order_items.quantity * order_items.unit_price); revenue and units sold exclude cancelled orders unless a status is asked for.",
+  "Dates are of type date and the data runs up to today: relative periods use current_date (last month is ordered_at >= date_trunc('month', current_date) - interval '1 month' AND ordered_at < date_trunc('month', current_date); this year is ordered_at >= date_trunc('year', current_date)); fixed dates are DATE 'YYYY-MM-DD' literals; group months with date_trunc('month', …).",
   "Return at most the rows the question needs; order results meaningfully; name computed columns.",
   "Answer with the SQL in a ```sql fenced block and nothing else.",
 ];
@@ -41,23 +41,24 @@ orders.ordered_at date, the day the order was placed
 order_items.order_id integer, references orders
 order_items.product_id integer, references products
 order_items.quantity integer, units of the product in the order
-order_items.unit_price numeric(10,2), price paid per unit (the list price at the time)`;
+order_items.unit_price numeric(10,2), price paid per unit (the list price, or less when discounted)`;
 
 const EXAMPLES = [
   ["How many pending orders are there?", "SELECT count(*) AS orders FROM orders WHERE status = 'pending'"],
-  ["Which 5 products sold the most units?", "SELECT p.name, sum(oi.quantity) AS units FROM products p JOIN order_items oi USING (product_id) GROUP BY p.name ORDER BY units DESC LIMIT 5"],
+  ["Which 5 products sold the most units?", "SELECT p.name, sum(oi.quantity) AS units FROM products p JOIN order_items oi USING (product_id) JOIN orders o USING (order_id) WHERE o.status <> 'cancelled' GROUP BY p.product_id, p.name ORDER BY units DESC LIMIT 5"],
+  ["Orders last month?", "SELECT count(*) AS orders FROM orders WHERE ordered_at >= date_trunc('month', current_date) - interval '1 month' AND ordered_at < date_trunc('month', current_date)"],
   ["Revenue per country?", "SELECT c.country, sum(oi.quantity * oi.unit_price) AS revenue FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) WHERE o.status <> 'cancelled' GROUP BY c.country ORDER BY revenue DESC"],
   ["Customers who signed up in 2024?", "SELECT count(*) AS customers FROM customers WHERE signed_up_at >= DATE '2024-01-01' AND signed_up_at < DATE '2025-01-01'"],
   ["Average items per order?", "SELECT round(avg(n), 2) AS items_per_order FROM (SELECT order_id, sum(quantity) AS n FROM order_items GROUP BY order_id) t"],
   ["Orders per status?", "SELECT status, count(*) AS orders FROM orders GROUP BY status ORDER BY orders DESC"],
   ["Most expensive product in each category?", "SELECT DISTINCT ON (category) category, name, price FROM products ORDER BY category, price DESC"],
-  ["Customers with no orders?", "SELECT c.name FROM customers c LEFT JOIN orders o USING (customer_id) WHERE o.order_id IS NULL"],
+  ["Customers with no orders?", "SELECT c.name FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)"],
   ["Monthly orders in 2024?", "SELECT date_trunc('month', ordered_at) AS month, count(*) AS orders FROM orders WHERE ordered_at >= DATE '2024-01-01' AND ordered_at < DATE '2025-01-01' GROUP BY 1 ORDER BY 1"],
   ["Share of cancelled orders?", "SELECT round(100.0 * count(*) FILTER (WHERE status = 'cancelled') / count(*), 1) AS cancelled_percent FROM orders"],
   ["Top 3 categories by units sold?", "SELECT p.category, sum(oi.quantity) AS units FROM products p JOIN order_items oi USING (product_id) GROUP BY p.category ORDER BY units DESC LIMIT 3"],
   ["Average price per category?", "SELECT category, round(avg(price), 2) AS average_price FROM products GROUP BY category ORDER BY category"],
   ["Repeat customers?", "SELECT count(*) AS repeat_customers FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) > 1) t"],
-  ["Revenue of the electronics category last year?", "SELECT sum(oi.quantity * oi.unit_price) AS revenue FROM order_items oi JOIN products p USING (product_id) JOIN orders o USING (order_id) WHERE p.category = 'electronics' AND o.status <> 'cancelled' AND o.ordered_at >= DATE '2024-01-01' AND o.ordered_at < DATE '2025-01-01'"],
+  ["Revenue of the electronics category last year?", "SELECT sum(oi.quantity * oi.unit_price) AS revenue FROM order_items oi JOIN products p USING (product_id) JOIN orders o USING (order_id) WHERE p.category = 'electronics' AND o.status <> 'cancelled' AND o.ordered_at >= date_trunc('year', current_date) - interval '1 year' AND o.ordered_at < date_trunc('year', current_date)"],
   ["Largest order ever?", "SELECT o.order_id, sum(oi.quantity * oi.unit_price) AS total FROM orders o JOIN order_items oi USING (order_id) GROUP BY o.order_id ORDER BY total DESC LIMIT 1"],
 ];
 

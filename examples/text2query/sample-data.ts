@@ -1,7 +1,9 @@
+import { seedSql } from "./seed.js";
+
 /**
  * The sample shop the demo answers questions about: customers, products, orders and their items, plus the
- * service's own tables (query runs kept for replay, per-LLM-call cost events). Deterministic: the same data on
- * every first start, generated in SQL so seeding takes well under a second.
+ * service's own tables (query runs kept for replay, per-LLM-call cost events). Deterministic (seed.ts): the same
+ * shop on every first start, with dates counted back from the day of seeding.
  */
 export const SCHEMA_SQL = `
 CREATE TABLE customers (
@@ -68,42 +70,8 @@ CREATE TABLE llm_cost_events (
 CREATE INDEX llm_cost_events_trace ON llm_cost_events (trace_id);
 `;
 
-const COUNTRIES = ["US", "DE", "FR", "GB", "JP", "BR", "IN", "CA", "AU", "ES"];
-const CATEGORIES = ["books", "electronics", "garden", "kitchen", "toys"];
-
-export const SEED_SQL = `
-INSERT INTO customers
-SELECT g,
-       (ARRAY['Ada','Grace','Alan','Edsger','Barbara','Donald','Frances','Ken','Margaret','Linus'])[1 + g % 10] || ' ' ||
-       (ARRAY['Lovelace','Hopper','Turing','Dijkstra','Liskov','Knuth','Allen','Thompson','Hamilton','Torvalds'])[1 + (g / 10) % 10] || ' ' || g,
-       'customer' || g || '@example.com',
-       (ARRAY[${COUNTRIES.map((c) => `'${c}'`).join(",")}])[1 + ((g * 7) % 17) % ${COUNTRIES.length}],
-       DATE '2023-01-01' + (g * 37) % 700
-FROM generate_series(1, 600) g;
-
-INSERT INTO products
-SELECT g,
-       (ARRAY['Deluxe','Classic','Compact','Pro','Eco'])[1 + g % 5] || ' ' ||
-       (ARRAY['Lamp','Kettle','Novel','Drone','Rake','Puzzle','Blender','Headphones','Planter','Robot'])[1 + (g / 5) % 10],
-       (ARRAY[${CATEGORIES.map((c) => `'${c}'`).join(",")}])[1 + g % ${CATEGORIES.length}],
-       round((5 + (g * 13) % 195 + (g % 100) / 100.0)::numeric, 2)
-FROM generate_series(1, 60) g;
-
-INSERT INTO orders
-SELECT g,
-       1 + (g * 31) % 600,
-       (ARRAY['delivered','delivered','delivered','shipped','cancelled','pending'])[1 + (g * 11) % 6],
-       DATE '2024-01-01' + (g * 17) % 640
-FROM generate_series(1, 6000) g;
-
-INSERT INTO order_items
-SELECT o, 1 + (o * k * 7 + k) % 60, 1 + (o + k) % 4, p.price
-FROM generate_series(1, 6000) o
-CROSS JOIN generate_series(1, 3) k
-JOIN products p ON p.product_id = 1 + (o * k * 7 + k) % 60
-WHERE k <= 1 + o % 3
-ON CONFLICT DO NOTHING;
-`;
+/** The sample shop's rows (seed.ts): deterministic, dates relative to the day of seeding. */
+export const SEED_SQL = seedSql();
 
 /** What the planner and the demo model know of the schema (the tables a question may use). */
 export const SCHEMA_DESCRIPTION = `customers(customer_id, name, email, country, signed_up_at)

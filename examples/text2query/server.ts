@@ -48,11 +48,17 @@ class BadRequest extends Error {
   readonly expose = true;
 }
 
+/** PostgreSQL text cannot hold U+0000: such a run would be answered but not stored (then 404 on /api/runs). */
+function storable(key: string, value: string): string {
+  if (value.includes("\u0000")) throw new BadRequest(`"${key}" must not contain the NUL character (U+0000): PostgreSQL text cannot store it`);
+  return value;
+}
+
 function optionalString(body: Record<string, unknown>, key: string, max: number): string | undefined {
   const value = body[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string" || value.length > max) throw new BadRequest(`"${key}" must be a string of at most ${max} characters`);
-  return value;
+  return storable(key, value);
 }
 
 function parseQuestion(body: unknown): { question: string; userId?: string; sessionId?: string } {
@@ -61,6 +67,7 @@ function parseQuestion(body: unknown): { question: string; userId?: string; sess
   const question = record.question;
   if (typeof question !== "string" || question.trim() === "") throw new BadRequest('"question" is required: a non-empty string');
   if (question.length > 2000) throw new BadRequest('"question" must be at most 2000 characters');
+  storable("question", question);
   const userId = optionalString(record, "userId", 200);
   const sessionId = optionalString(record, "sessionId", 200);
   return { question: question.trim(), ...(userId !== undefined ? { userId } : {}), ...(sessionId !== undefined ? { sessionId } : {}) };
@@ -124,7 +131,8 @@ export function createText2QueryServer(options: Text2QueryServerOptions): Text2Q
       }),
     );
   }
-  app.use(express.json({ limit: "16kb" }));
+  // Not strict: a `null`, number or string body reaches parseQuestion, which says what the body must be.
+  app.use(express.json({ limit: "16kb", strict: false }));
   app.use((req, res, next) => {
     const started = performance.now();
     res.on("finish", () => {

@@ -54,6 +54,8 @@ export interface Text2QueryServiceOptions {
 }
 
 const hashUser = (userId: string | undefined) => (userId ? createHash("sha256").update(userId).digest("hex").slice(0, 16) : null);
+/** Dollars without floating-point noise (0.0002757, not 0.00027570000000000003); metrics keep full precision. */
+export const roundUsd = (usd: number) => Number(usd.toFixed(10));
 const digest = (rows: unknown[]) => createHash("sha256").update(JSON.stringify(rows)).digest("hex");
 
 /** The Text2Query service: runs the traced workflow for a question, stores the run, replays stored runs. */
@@ -112,7 +114,7 @@ export class Text2QueryService {
       error = e;
     }
     const durationMs = performance.now() - started;
-    const costUsd = costs.events.reduce((a, c) => a + c.costUsd, 0);
+    const costUsd = roundUsd(costs.events.reduce((a, c) => a + c.costUsd, 0));
     const answer: Answer = {
       traceId,
       intent: state?.intent ?? null,
@@ -150,7 +152,7 @@ export class Text2QueryService {
       durationMs,
     };
     try {
-      await this.runs.save(run, costs.events);
+      await this.runs.save(run, costs.events.map((e) => ({ ...e, costUsd: roundUsd(e.costUsd) })));
     } catch (e) {
       log.error({ err: e }, "could not store the run");
     }

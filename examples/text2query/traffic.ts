@@ -17,11 +17,21 @@ const outcomes = new Map<string, number>();
 let done = 0;
 let next = 0;
 const started = Date.now();
-const bar = () => {
-  const width = 30;
-  const filled = Math.round((done / count) * width);
-  process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${count} ${[...outcomes].map(([k, v]) => `${k}:${v}`).join(" ")}   `);
-};
+const summary = () => `${done}/${count} ${[...outcomes].map(([k, v]) => `${k}:${v}`).join(" ")}`;
+// A redrawn bar on a terminal; in logs (CI, docker, pipes) one plain line per tenth of the run and at the end.
+let reported = -1;
+const progress = process.stderr.isTTY
+  ? () => {
+      const width = 30;
+      const filled = Math.round((done / count) * width);
+      process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${summary()}   ${done === count ? "\n" : ""}`);
+    }
+  : () => {
+      const tenth = Math.floor((done * 10) / count);
+      if (tenth === reported) return;
+      reported = tenth;
+      process.stderr.write(`traffic: ${summary()}\n`);
+    };
 
 async function worker() {
   while (next < count) {
@@ -39,13 +49,12 @@ async function worker() {
     }
     outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     done++;
-    bar();
+    progress();
   }
 }
 
-bar();
+progress();
 await Promise.all(Array.from({ length: concurrency }, worker));
-process.stderr.write("\n");
 console.log(JSON.stringify({ sent: count, seconds: (Date.now() - started) / 1000, outcomes: Object.fromEntries(outcomes) }));
 if (outcomes.get("unreachable") === count) {
   console.error(`traffic: could not reach ${values.url} (is the server running? npm start)`);

@@ -77,7 +77,7 @@ async function showRuns() {
   const buttons = ["", "success", "failed", "error"].map((o) => '<button data-filter="' + o + '" class="' + (o === filter ? "on" : "") + '">' + (o || "all") + "</button>").join("");
   const rows = data.runs.map((r) => '<tr class="run" data-trace="' + r.traceId + '"><td>' + new Date(r.startTime).toLocaleTimeString() + '</td><td class="q">' + esc(r.question || r.name) + "</td><td>" + esc(r.intent || "") +
     '</td><td><span class="badge ' + esc(r.complete ? r.outcome || "success" : "running") + '">' + esc(r.complete ? r.outcome || "success" : "running") + "</span></td><td>" + ms(r.durationMs) + "</td><td>" + (r.inputTokens + r.outputTokens) + "</td><td>" + usd(r.costUsd) + "</td></tr>").join("");
-  $main.innerHTML = '<div class="filters">' + buttons + ' <span class="muted">' + data.runs.length + " runs</span></div>" +
+  $main.innerHTML = '<div class="filters">' + buttons + ' <span class="muted" id="run-count">' + (data.total > data.runs.length ? data.runs.length + " of " + data.total : data.runs.length) + " runs</span></div>" +
     (data.runs.length ? '<table id="runs"><thead><tr><th>time</th><th>question / trace</th><th>intent</th><th>outcome</th><th>duration</th><th>tokens</th><th>cost</th></tr></thead><tbody>' + rows + "</tbody></table>" : '<div class="empty">No runs yet.</div>');
   for (const b of $main.querySelectorAll("button[data-filter]")) b.onclick = () => { filter = b.dataset.filter; showRuns(); };
   for (const tr of $main.querySelectorAll("tr.run")) tr.onclick = () => { location.hash = "#/run/" + tr.dataset.trace; };

@@ -92,7 +92,9 @@ export function telemetryConsole(options: TelemetryConsoleOptions): Router {
     const limitText = req.query.limit ?? "100";
     const limit = typeof limitText === "string" ? Number(limitText) : Number.NaN;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return void res.status(400).json({ error: '"limit" must be an integer from 1 to 1000' });
-    res.set("Cache-Control", "no-store").json({ runs: recent.list({ limit, ...(outcome !== undefined ? { outcome } : {}) }), stats: recent.stats() });
+    // `total`: how many kept runs match, so the page can say "200 of 224 runs" instead of the page size.
+    const matching = recent.list(outcome !== undefined ? { outcome } : {});
+    res.set("Cache-Control", "no-store").json({ runs: matching.slice(0, limit), total: matching.length, stats: recent.stats() });
   });
   router.get(`${path}/api/runs/:traceId`, auth, (req, res) => {
     const id = String(req.params.traceId ?? "");

@@ -52,6 +52,11 @@ describe("telemetry console JSON API and page over real HTTP", () => {
     expect(failed.runs).toHaveLength(1);
   });
 
+  it("tells how many runs it keeps, not the page size, so the header can say '2 of 4 runs'", async () => {
+    expect(await (await get("/telemetry/api/runs?limit=2")).json()).toMatchObject({ runs: [{}, {}], total: 4 });
+    expect(await (await get("/telemetry/api/runs?limit=2&outcome=success")).json()).toMatchObject({ runs: [{}, {}], total: 3 });
+  });
+
   it("returns a run's spans with stages, a generation's tokens and the SQL", async () => {
     const [run] = ((await (await get("/telemetry/api/runs?outcome=failed")).json()) as { runs: any[] }).runs;
     const trace = (await (await get(`/telemetry/api/runs/${run.traceId}`)).json()) as { spans: any[] };

@@ -10,7 +10,7 @@ interface ChatRequest {
 
 /**
  * An OpenAI-compatible chat-completions server on loopback, answering as the example's demo model does (the
- * same question families, SQL, corrections and token usage, including cached prompt tokens), so the example
+ * same understanding of questions, SQL, corrections and token usage, including cached prompt tokens), so the example
  * server runs its real ChatOpenAI path against it. Models put in `exhausted` answer as OpenAI does when an
  * account's quota is used up: 429 `insufficient_quota` (LangChain does not retry that).
  */

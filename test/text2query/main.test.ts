@@ -1,6 +1,6 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { createServer, type Server } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,9 +11,9 @@ import { Scrape } from "../support/exposition.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
-/** Starts `npm start`'s program on an ephemeral port and resolves with its URL once it prints it. */
-async function start(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "examples/text2query/main.ts"], { cwd: root, env: { ...process.env, PORT: "0", LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+/** Starts `npm start`'s program (or `command`) on an ephemeral port and resolves with its URL once it prints it. */
+async function start(env: Record<string, string>, command: string[] = [process.execPath, "--import", "tsx", "examples/text2query/main.ts"]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(command[0]!, command.slice(1), { cwd: root, env: { ...process.env, PORT: "0", LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
@@ -55,6 +55,9 @@ describe("npm start (examples/text2query/main.ts) and npm run traffic", () => {
     expect(Object.keys(summary.outcomes).sort()).toEqual(expect.arrayContaining(["success"]));
     expect(Object.values(summary.outcomes).reduce((a, b) => a + b, 0)).toBe(24);
     expect(stderr).toContain("24/24");
+    // Not a terminal: plain progress lines (at most one per tenth), no carriage-return redraws flooding the log.
+    expect(stderr).not.toContain("\r");
+    expect(stderr.trim().split("\n").length).toBeLessThanOrEqual(11);
     const m = new Scrape(await (await fetch(`${url}/metrics`)).text());
     expect(m.sum("text2query_queries_total")).toBe(24);
     expect(await stop(child)).toBe(0);
@@ -65,6 +68,17 @@ describe("npm start (examples/text2query/main.ts) and npm run traffic", () => {
     expect(runs.runs).toHaveLength(24);
     expect(await stop(again.child)).toBe(0);
   }, 180_000);
+
+  it("stops gracefully on SIGTERM when started as the Dockerfile starts it (docker stop): exit 0, port closed", async () => {
+    const dockerfile = readFileSync(join(root, "deploy/text2query/Dockerfile"), "utf8");
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
+    const dataDir = mkdtempSync(join(tmpdir(), "text2query-"));
+    dirs.push(dataDir);
+    const { child, url } = await start({ DATA_DIR: dataDir }, cmd[0] === "node" ? [process.execPath, ...cmd.slice(1)] : cmd);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect(await stop(child)).toBe(0);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  }, 120_000);
 
   it("uses ChatOpenAI against an OpenAI-compatible server when OPENAI_API_KEY and OPENAI_BASE_URL are set", async () => {
     // A loopback OpenAI-compatible server (as a local vLLM or llama.cpp server would be).

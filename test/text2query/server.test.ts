@@ -79,6 +79,11 @@ describe("example Text2Query server over real HTTP (PGlite)", () => {
     ["a 5,000-character question", { question: "x".repeat(5000) }, /at most 2000 characters/],
     ["a userId that is not a string", { question: "How many orders?", userId: 7 }, /"userId" must be a string/],
     ["an array", [], /body must be a JSON object/],
+    ["a null body", "null", /body must be a JSON object/],
+    ["a number as body", "42", /body must be a JSON object/],
+    ["a question with U+0000 (PostgreSQL cannot store it)", { question: "How many orders\u0000?" }, /"question" must not contain the NUL character \(U\+0000\)/],
+    ["a userId with U+0000", { question: "How many orders?", userId: "u\u0000" }, /"userId" must not contain the NUL character/],
+    ["a sessionId with U+0000", { question: "How many orders?", sessionId: "s\u0000" }, /"sessionId" must not contain the NUL character/],
   ])("answers 400 JSON with a reason for %s", async (_label, body, reason) => {
     const res = await post("/api/query", body);
     expect(res.status).toBe(400);
@@ -99,6 +104,17 @@ describe("example Text2Query server over real HTTP (PGlite)", () => {
     const replay = await post(`/api/runs/${answered.traceId}/replay`, {});
     expect(replay.status).toBe(200);
     expect(await replay.json()).toMatchObject({ traceId: answered.traceId, sqlMatches: true, rowsMatch: true });
+  });
+
+  it("reports dollars without floating-point noise in answers and stored runs", async () => {
+    for (const question of ["How many orders are there?", "Revenue by month", "How many customers in JP?", "Top 5 customers by revenue", "Which products have never been ordered?"]) {
+      const text = await (await post("/api/query", { question })).text();
+      const { traceId } = JSON.parse(text) as { traceId: string };
+      const stored = await (await fetch(`${url}/api/runs/${traceId}`)).text();
+      const amounts = [...`${text}${stored}`.matchAll(/"costUsd":([^,}]+)/g)].map((m) => m[1]!);
+      expect(amounts.length, question).toBeGreaterThanOrEqual(4);
+      for (const amount of amounts) expect(amount, question).toMatch(/^0(\.\d{1,10})?$/);
+    }
   });
 
   it("answers 400 and 404 JSON for bad and unknown run ids and parameters", async () => {
