@@ -90,6 +90,9 @@ const route = (handler: (req: Request, res: Response) => Promise<void>) => (req:
 /**
  * The Text2Query HTTP service: `POST /api/query`, query replay under `/api/runs`, and the telemetry of the
  * Express adapter (`/metrics`, `/healthz`, `/readyz` with a database ping, HTTP metrics, trace context).
+ * Against a hostile client: Host/Origin checks on every request, an optional API token, inbound traceparents
+ * linked rather than trusted, and timeouts plus a connection cap on the server `listen()` starts
+ * (docs: security-http).
  */
 export function createText2QueryServer(options: Text2QueryServerOptions): Text2QueryServer {
   const access = resolveAccess(options);
