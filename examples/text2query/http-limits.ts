@@ -17,11 +17,12 @@ export type HttpLimits = Required<HttpLimitsOptions>;
 export const HTTP_LIMIT_DEFAULTS: HttpLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 256 };
 
 function fail(option: string, value: unknown, expected: string): never {
-  throw new TypeError(`createText2QueryServer: invalid option http.${option}: ${JSON.stringify(value)}. Expected ${expected}.`);
+  throw new TypeError(`createText2QueryServer: invalid option http${option ? `.${option}` : ""}: ${JSON.stringify(value)}. Expected ${expected}.`);
 }
 
 /** Validates the limits once, at construction. */
 export function resolveHttpLimits(options: HttpLimitsOptions | undefined): HttpLimits {
+  if (options !== undefined && (options === null || typeof options !== "object" || Array.isArray(options))) fail("", options, "an object { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections }");
   const limits = { ...HTTP_LIMIT_DEFAULTS, ...options };
   for (const key of Object.keys(limits) as Array<keyof HttpLimits>) {
     if (!(key in HTTP_LIMIT_DEFAULTS)) fail(key, limits[key], `one of ${Object.keys(HTTP_LIMIT_DEFAULTS).join(", ")}`);

@@ -141,6 +141,7 @@ describe("example server against a hostile client: Host/Origin checks, API token
     expect(make({ apiToken: "short" })).toThrow('createText2QueryServer: invalid option apiToken: "[redacted]". Expected at least 16 printable ASCII characters without spaces.');
     expect(make({ allowedOrigins: ["https://t2q.example.com/app"] })).toThrow('createText2QueryServer: invalid option allowedOrigins: "https://t2q.example.com/app". Expected origins like https://t2q.example.com (scheme, host and port only; no path).');
     expect(make({ allowedHosts: ["text2query:3000"] })).toThrow('createText2QueryServer: invalid option allowedHosts: "text2query:3000". Expected host names like text2query (no scheme, no port).');
+    expect(make({ http: 5000 as never })).toThrow("createText2QueryServer: invalid option http: 5000. Expected an object { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections }.");
     expect(make({ http: { headersTimeoutMs: 0 } })).toThrow("createText2QueryServer: invalid option http.headersTimeoutMs: 0. Expected an integer from 1 to 3600000.");
     expect(make({ http: { headersTimeoutMs: 20_000, requestTimeoutMs: 10_000 } })).toThrow("createText2QueryServer: invalid option http.headersTimeoutMs: 20000. Expected at most requestTimeoutMs (10000).");
     expect(make({ http: { maxConnection: 5 } as never })).toThrow("createText2QueryServer: invalid option http.maxConnection: 5. Expected one of headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections.");
