@@ -134,6 +134,7 @@ describe("telemetry console in a real browser (Debian Chromium through playwrigh
     expect(await page.locator("img, svg[onload]").count()).toBe(0);
     // Positions come through the CSSOM (no inline style attribute is allowed by the CSP) and are applied.
     await page.goto(`${url}/telemetry#/run/${traceId}`);
+    await page.waitForSelector("#waterfall .wf-bar");
     const widths = await page.locator("#waterfall .wf-bar").evaluateAll((bars) => bars.map((b) => (b as unknown as { style: { width: string } }).style.width));
     expect(widths.length).toBeGreaterThan(0);
     expect(widths.every((w) => /%$/.test(w))).toBe(true);
