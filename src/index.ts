@@ -1,6 +1,7 @@
 export { WorkflowTracer } from "./tracer/workflow-tracer.js";
 export { traceNode } from "./tracer/trace-node.js";
 export { inferStage } from "./tracer/stages.js";
+export { redactSecrets } from "./tracer/secrets.js";
 export { WORKFLOW_STAGES, WORKFLOW_OUTCOMES } from "./types.js";
 export type {
   NodeReport,

@@ -34,8 +34,11 @@ export const WORKFLOW_OUTCOMES: readonly WorkflowOutcome[] = ["success", "failed
 
 /** What a content value is, passed to the {@link RedactHook}. */
 export interface RedactInfo {
-  /** `input`/`output` of a run, or a `sql` statement reported by a node. */
-  field: "input" | "output" | "sql";
+  /**
+   * `input`/`output` of a run, a `sql` statement reported by a node, or the `error` message (and stack) of a
+   * failed run, which goes on the span's status, its exception event and `langfuse.observation.status_message`.
+   */
+  field: "input" | "output" | "sql" | "error";
   /** The kind of run the value belongs to. */
   runType: "workflow" | "node" | "chain" | "llm" | "tool" | "retriever";
   /** The run's name (node name, model, tool name). */
@@ -142,7 +145,8 @@ export interface WorkflowTracerOptions {
    */
   captureContent?: boolean | number;
   /**
-   * Rewrites each captured text (and reported SQL) before it goes on a span.
+   * Rewrites each captured text, reported SQL and error message/stack before it goes on a span. Error texts
+   * have key-shaped strings (`sk-…`, `Bearer …`, `api_key=…`; see `redactSecrets`) stripped first, hook or not.
    * @default undefined
    */
   redact?: RedactHook;

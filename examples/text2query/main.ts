@@ -2,6 +2,9 @@
 // Environment: PORT (3000), HOST (127.0.0.1), DATABASE_URL (PostgreSQL instead of PGlite), DATA_DIR,
 // OPENAI_API_KEY (+ OPENAI_MODEL, OPENAI_BASE_URL for OpenAI-compatible servers), METRICS_TOKEN,
 // LANGFUSE_* and OTEL_EXPORTER_OTLP_* (trace export), LANGFUSE_SAMPLE_RATE.
+// Access (docs: security-http): API_TOKEN (bearer token on /api/*), ALLOWED_ORIGINS and ALLOWED_HOSTS (comma
+// separated; loopback is always allowed), TRACE_CONTEXT (link | ignore | trust; default link), and the HTTP
+// limits HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_MAX_CONNECTIONS.
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { diag, DiagConsoleLogger, DiagLogLevel } from "@opentelemetry/api";
 import pino from "pino";
@@ -13,6 +16,23 @@ import { createText2QueryServer } from "./server.js";
 
 const log = pino({ mixin: traceLogFields, base: { service: "text2query" }, level: process.env.LOG_LEVEL ?? "info" });
 const env = (name: string) => (process.env[name]?.trim() ? process.env[name]!.trim() : undefined);
+const list = (name: string) => env(name)?.split(",").map((s) => s.trim()).filter(Boolean);
+/** An integer from the environment, or a startup error naming the variable. */
+function intEnv(name: string): number | undefined {
+  const text = env(name);
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new Error(`${name}=${JSON.stringify(text)}: expected a positive integer`);
+  return Number(text);
+}
+const TRACE_CONTEXT_MODES = ["link", "ignore", "trust"] as const;
+const traceContextMode = (env("TRACE_CONTEXT") ?? "link") as (typeof TRACE_CONTEXT_MODES)[number];
+if (!TRACE_CONTEXT_MODES.includes(traceContextMode)) throw new Error(`TRACE_CONTEXT=${JSON.stringify(env("TRACE_CONTEXT"))}: expected link, ignore or trust`);
+const httpLimits = {
+  ...(intEnv("HTTP_HEADERS_TIMEOUT_MS") !== undefined ? { headersTimeoutMs: intEnv("HTTP_HEADERS_TIMEOUT_MS")! } : {}),
+  ...(intEnv("HTTP_REQUEST_TIMEOUT_MS") !== undefined ? { requestTimeoutMs: intEnv("HTTP_REQUEST_TIMEOUT_MS")! } : {}),
+  ...(intEnv("HTTP_KEEP_ALIVE_TIMEOUT_MS") !== undefined ? { keepAliveTimeoutMs: intEnv("HTTP_KEEP_ALIVE_TIMEOUT_MS")! } : {}),
+  ...(intEnv("HTTP_MAX_CONNECTIONS") !== undefined ? { maxConnections: intEnv("HTTP_MAX_CONNECTIONS")! } : {}),
+};
 
 // The library reports what it swallows (internal errors, export failures) through OpenTelemetry's diag logger.
 diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
@@ -46,15 +66,24 @@ const app = createText2QueryServer({
   metrics,
   captureContent: env("CAPTURE_CONTENT") !== "0",
   ...(env("METRICS_TOKEN") ? { metricsToken: env("METRICS_TOKEN")! } : {}),
+  ...(env("API_TOKEN") ? { apiToken: env("API_TOKEN")! } : {}),
+  ...(list("ALLOWED_ORIGINS") ? { allowedOrigins: list("ALLOWED_ORIGINS")! } : {}),
+  ...(list("ALLOWED_HOSTS") ? { allowedHosts: list("ALLOWED_HOSTS")! } : {}),
+  traceContext: traceContextMode,
+  http: httpLimits,
   ...(recent ? { console: { recent, ...(langfuseUrl ? { langfuseUrl } : {}) } } : {}),
 });
 const port = Number(env("PORT") ?? 3000);
 const { server, url } = await app.listen(port, env("HOST") ?? "127.0.0.1");
 
+const listenHost = env("HOST") ?? "127.0.0.1";
+if (!["127.0.0.1", "localhost", "::1"].includes(listenHost) && env("API_TOKEN") === undefined) {
+  log.warn({ host: listenHost }, "listening beyond loopback without API_TOKEN: anyone who reaches this port can run queries (publish it on 127.0.0.1 only, or set API_TOKEN)");
+}
 log.info({ database: db.kind, model: model instanceof DemoChatModel ? "demo" : "openai" }, "text2query ready");
 console.log(`
 Text2Query is running (${db.kind}, ${model instanceof DemoChatModel ? "demo model" : "OpenAI model"}):
-  ask:      curl -s -X POST ${url}/api/query -H 'content-type: application/json' -d '{"question":"Top 5 customers by revenue"}'
+  ask:      curl -s -X POST ${url}/api/query -H 'content-type: application/json' -d '{"question":"Top 5 customers by revenue"}'${env("API_TOKEN") ? ` -H "authorization: Bearer $API_TOKEN"` : ""}
   runs:     ${url}/api/runs?outcome=failed
   console:  ${recent ? `${url}/telemetry` : "off (CONSOLE=0)"}
   metrics:  ${url}/metrics

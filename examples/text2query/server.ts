@@ -6,8 +6,10 @@ import express, { type NextFunction, type Request, type Response } from "express
 import pino, { type Logger } from "pino";
 import { Counter, Registry, type OpenMetricsContentType } from "prom-client";
 import { traceLogFields, WorkflowMetrics, WorkflowTracer, type RecentTraces } from "langgraph-telemetry";
-import { httpMetrics, jsonErrorHandler, telemetryConsole, telemetryRouter, traceContext } from "langgraph-telemetry/express";
+import { httpMetrics, jsonErrorHandler, telemetryConsole, telemetryRouter, traceContext, type InboundTraceContext } from "langgraph-telemetry/express";
+import { apiTokenCheck, hostAndOriginCheck, resolveAccess } from "./access.js";
 import type { Database } from "./database.js";
+import { createLimitedServer, resolveHttpLimits, type HttpLimitsOptions } from "./http-limits.js";
 import { Text2QueryService } from "./service.js";
 
 export interface Text2QueryServerOptions {
@@ -29,6 +31,16 @@ export interface Text2QueryServerOptions {
   console?: { recent: RecentTraces; langfuseUrl?: string; sampleIntervalMs?: number };
   statementTimeoutMs?: number;
   maxRows?: number;
+  /** Bearer token required on /api/* (API_TOKEN). Without it, keep the server on loopback. */
+  apiToken?: string;
+  /** Origins whose pages may call the server (ALLOWED_ORIGINS); loopback hosts and same-origin calls always may. */
+  allowedOrigins?: string[];
+  /** Further host names the server answers to (ALLOWED_HOSTS), e.g. `text2query` for Prometheus in compose. */
+  allowedHosts?: string[];
+  /** What an inbound traceparent may decide (TRACE_CONTEXT): a client should not merge or unsample our runs. @default "link" */
+  traceContext?: InboundTraceContext;
+  /** Timeouts and connection cap of the HTTP server `listen()` starts. */
+  http?: HttpLimitsOptions;
 }
 
 export interface Text2QueryServer {
@@ -85,8 +97,13 @@ const route = (handler: (req: Request, res: Response) => Promise<void>) => (req:
 /**
  * The Text2Query HTTP service: `POST /api/query`, query replay under `/api/runs`, and the telemetry of the
  * Express adapter (`/metrics`, `/healthz`, `/readyz` with a database ping, HTTP metrics, trace context).
+ * Against a hostile client: Host/Origin checks on every request, an optional API token, inbound traceparents
+ * linked rather than trusted, and timeouts plus a connection cap on the server `listen()` starts
+ * (docs: security-http).
  */
 export function createText2QueryServer(options: Text2QueryServerOptions): Text2QueryServer {
+  const access = resolveAccess(options);
+  const limits = resolveHttpLimits(options.http);
   const registry = options.registry ?? new Registry<OpenMetricsContentType>();
   if (options.registry === undefined) registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const log = options.log ?? pino({ mixin: traceLogFields, base: { service: "text2query" } });
@@ -111,8 +128,9 @@ export function createText2QueryServer(options: Text2QueryServerOptions): Text2Q
 
   const app = express();
   app.disable("x-powered-by");
-  app.use(traceContext({ tracerProvider }));
+  app.use(traceContext({ tracerProvider, inbound: options.traceContext ?? "link" }));
   app.use(httpMetrics({ registry }));
+  app.use(hostAndOriginCheck(access));
   app.use(
     telemetryRouter({
       registry,
@@ -131,6 +149,7 @@ export function createText2QueryServer(options: Text2QueryServerOptions): Text2Q
       }),
     );
   }
+  if (access.apiToken !== undefined) app.use("/api", apiTokenCheck(access.apiToken));
   // Not strict: a `null`, number or string body reaches parseQuestion, which says what the body must be.
   app.use(express.json({ limit: "16kb", strict: false }));
   app.use((req, res, next) => {
@@ -187,10 +206,12 @@ export function createText2QueryServer(options: Text2QueryServerOptions): Text2Q
     tracer,
     listen(port, host = "127.0.0.1") {
       return new Promise((resolve, reject) => {
-        const server = app.listen(port, host, (error?: Error) => {
-          if (error) return reject(error);
+        const server = createLimitedServer(app, limits);
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
           const address = server.address() as AddressInfo;
-          resolve({ server, url: `http://${host}:${address.port}` });
+          resolve({ server, url: `http://${host.includes(":") ? `[${host}]` : host}:${address.port}` });
         });
       });
     },

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { context, trace, type Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
-import type { WorkflowMetrics, WorkflowTracer } from "langgraph-telemetry";
+import { redactSecrets, type WorkflowMetrics, type WorkflowTracer } from "langgraph-telemetry";
 import { CostRecorder } from "./cost-recorder.js";
 import type { Database } from "./database.js";
 import { RunStore, type StoredRun } from "./run-store.js";
@@ -51,6 +51,13 @@ export interface Text2QueryServiceOptions {
   maxRows?: number;
   /** Called when generated SQL is refused (destructive, multi-statement). */
   onSqlRefused?: (reason: string) => void;
+}
+
+/** An error as stored and shown: its type and its message without key-shaped strings (providers echo refused keys). */
+function storedError(error: unknown): string {
+  const type = error instanceof Error ? error.constructor.name || error.name : typeof error;
+  const message = error instanceof Error ? error.message : String(error);
+  return `${type}: ${redactSecrets(message)}`.slice(0, 1000);
 }
 
 const hashUser = (userId: string | undefined) => (userId ? createHash("sha256").update(userId).digest("hex").slice(0, 16) : null);
@@ -145,7 +152,7 @@ export class Text2QueryService {
       rowsDigest: state?.rows ? digest(state.rows) : null,
       corrections: answer.corrections,
       outcome: answer.outcome,
-      error: error !== undefined ? (error instanceof Error ? error.message : String(error)) : (state?.valid === false ? (state.error ?? null) : null),
+      error: error !== undefined ? storedError(error) : (state?.valid === false ? (state.error ?? null) : null),
       inputTokens: costs.events.reduce((a, c) => a + c.inputTokens, 0),
       outputTokens: costs.events.reduce((a, c) => a + c.outputTokens, 0),
       costUsd,

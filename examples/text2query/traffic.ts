@@ -1,5 +1,6 @@
 // Sends realistic questions to a running Text2Query server so metrics and dashboards fill with data.
 // Usage: npm run traffic -- [--count 200] [--concurrency 4] [--url http://localhost:3000]
+// API_TOKEN: sent as the bearer token when the server requires one.
 import { parseArgs } from "node:util";
 import { questionAt } from "./questions.js";
 
@@ -40,7 +41,7 @@ async function worker() {
     try {
       const res = await fetch(`${values.url}/api/query`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...(process.env.API_TOKEN ? { authorization: `Bearer ${process.env.API_TOKEN}` } : {}) },
         body: JSON.stringify({ question: questionAt(i), userId: `user-${i % 25}`, sessionId: `session-${i % 60}` }),
       });
       outcome = res.ok ? String(((await res.json()) as { outcome?: string }).outcome ?? "unknown") : `http_${res.status}`;

@@ -1,6 +1,7 @@
 import type { Context } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { GenAI, GenAIOperation, Langfuse, Workflow } from "../attributes.js";
+import { redactSecrets } from "../tracer/secrets.js";
 
 export interface RecentTracesOptions {
   /** Traces kept; the oldest are evicted first. @default 500 */
@@ -206,7 +207,8 @@ export class RecentTraces implements SpanProcessor {
       kind: span.kind,
       startTime: hrToMs(span.startTime),
       durationMs: hrToMs(span.duration),
-      status: span.status.message ? { code: span.status.code, message: span.status.message.slice(0, this.maxValueLength) } : { code: span.status.code },
+      // A third-party span's error message may echo a credential: the console shows it without key-shaped strings.
+      status: span.status.message ? { code: span.status.code, message: redactSecrets(span.status.message.slice(0, this.maxValueLength)) } : { code: span.status.code },
       attributes,
     };
     entry.spans.push(record);

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Context } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { GenAI, GenAIOperation, Workflow } from "../attributes.js";
+import { redactSecrets } from "../tracer/secrets.js";
 import { BatchQueue, raceDeadline } from "./batch-queue.js";
 
 /** One `score-create` event of Langfuse's ingestion API. */
@@ -68,7 +69,8 @@ export class LangfuseScoreProcessor implements SpanProcessor {
           const category = attributes[Workflow.VALIDATION_ERROR_CATEGORY];
           this.score(traceId, undefined, "query_valid", valid ? 1 : 0, "BOOLEAN", valid ? undefined : typeof category === "string" ? category : undefined);
         } else if (outcome === "error") {
-          this.score(traceId, undefined, "query_valid", 0, "BOOLEAN", span.status.message);
+          // The status message may come from any instrumentation: strip key-shaped strings before it leaves.
+          this.score(traceId, undefined, "query_valid", 0, "BOOLEAN", span.status.message === undefined ? undefined : redactSecrets(span.status.message));
         }
         const confidence = attributes[Workflow.CONFIDENCE];
         if (typeof confidence === "number") this.score(traceId, undefined, "confidence", confidence, "NUMERIC", undefined);

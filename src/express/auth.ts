@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
@@ -37,4 +37,37 @@ export function bearerAuth(token: string): RequestHandler {
     }
     next();
   };
+}
+
+/** A session value: expiry (ms since the epoch) and its HMAC, both URL-safe. */
+const SESSION = /^(\d{1,15})\.([A-Za-z0-9_-]{43})$/;
+
+/**
+ * Signed browser sessions for a token-protected page: the cookie holds an expiry and its HMAC, never the
+ * token, so a leaked cookie neither reveals the token (which also opens /metrics) nor outlives its expiry.
+ * The key is derived from the token: every process serving the same token (cluster workers, a restarted
+ * server) accepts the session, and changing the token ends every session.
+ */
+export class SignedSessions {
+  private readonly key: Buffer;
+
+  constructor(token: string, readonly ttlMs: number) {
+    this.key = createHmac("sha256", token).update("langgraph-telemetry console session v1").digest();
+  }
+
+  issue(now = Date.now()): string {
+    const expires = String(now + this.ttlMs);
+    return `${expires}.${this.sign(expires)}`;
+  }
+
+  /** Whether `value` is a session this key signed that has not expired. Any malformed value is simply invalid. */
+  verify(value: string, now = Date.now()): boolean {
+    const m = SESSION.exec(value);
+    if (m === null || Number(m[1]) <= now) return false;
+    return timingSafeEqual(Buffer.from(m[2]!, "utf8"), Buffer.from(this.sign(m[1]!), "utf8"));
+  }
+
+  private sign(expires: string): string {
+    return createHmac("sha256", this.key).update(expires).digest("base64url");
+  }
 }

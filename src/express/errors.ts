@@ -1,6 +1,8 @@
 import { STATUS_CODES } from "node:http";
 import { context, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { ErrorRequestHandler, NextFunction, Request, Response } from "express";
+import { errorMessage, errorType, exceptionOf } from "../tracer/errors.js";
+import { redactSecrets } from "../tracer/secrets.js";
 import { TRACE_HEADERS } from "./attributes.js";
 import { resolveErrorHandlerOptions } from "./options.js";
 import type { JsonErrorHandlerOptions } from "./types.js";
@@ -85,6 +87,11 @@ function copyHeaders(res: Response, headers: unknown): void {
 function recordOnSpan(error: unknown): void {
   const span = trace.getActiveSpan();
   if (span === undefined || !span.isRecording()) return;
-  if (error instanceof Error) span.recordException(error);
+  // Type, message and stack, with key-shaped strings stripped: an upstream's error may echo a credential.
+  if (error instanceof Error) {
+    const exception = exceptionOf(error, errorType(error), redactSecrets(errorMessage(error)));
+    if (exception.stack !== undefined) exception.stack = redactSecrets(exception.stack);
+    span.recordException(exception);
+  }
   span.setStatus({ code: SpanStatusCode.ERROR });
 }

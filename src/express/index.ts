@@ -10,6 +10,7 @@ export type {
   ClusterMetricsServer,
   ClusterMetricsServerOptions,
   HttpMetricsOptions,
+  InboundTraceContext,
   JsonErrorHandlerOptions,
   PathPattern,
   ReadinessCheck,

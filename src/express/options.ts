@@ -7,6 +7,7 @@ import type {
   PathPattern,
   ReadinessCheck,
   TelemetryRouterOptions,
+  InboundTraceContext,
   TraceContextOptions,
 } from "./types.js";
 
@@ -213,20 +214,28 @@ export interface ResolvedTraceContextOptions {
   serverSpan: boolean;
   responseHeaders: boolean;
   excluded: PathMatcher;
+  inbound: InboundTraceContext;
 }
+
+const INBOUND_MODES: readonly InboundTraceContext[] = ["trust", "link", "ignore"];
 
 export function resolveTraceContextOptions(options: TraceContextOptions | undefined): ResolvedTraceContextOptions {
   const fail = failure("traceContext");
-  const o = objectOf(fail, options, ["tracerProvider", "serverSpan", "responseHeaders", "excludePaths"]);
+  const o = objectOf(fail, options, ["tracerProvider", "serverSpan", "responseHeaders", "excludePaths", "inbound"]);
   const provider = o.tracerProvider as TracerProvider | undefined;
   if (provider !== undefined && (provider === null || typeof provider !== "object" || typeof provider.getTracer !== "function")) {
     fail("tracerProvider", provider, "an OpenTelemetry TracerProvider (an object with getTracer())");
   }
+  const serverSpan = booleanOf(fail, "serverSpan", o.serverSpan, true);
+  const inbound = (o.inbound ?? "trust") as InboundTraceContext;
+  if (!INBOUND_MODES.includes(inbound)) fail("inbound", o.inbound, '"trust", "link" or "ignore"');
+  if (inbound === "link" && !serverSpan) fail("inbound", inbound, '"trust" or "ignore" when serverSpan is false (a link needs the server span to carry it)');
   return {
     tracerProvider: provider,
-    serverSpan: booleanOf(fail, "serverSpan", o.serverSpan, true),
+    serverSpan,
     responseHeaders: booleanOf(fail, "responseHeaders", o.responseHeaders, true),
     excluded: excludeOf(fail, o.excludePaths),
+    inbound,
   };
 }
 

@@ -133,7 +133,21 @@ export interface TraceContextOptions {
    * @default ["/metrics", "/healthz", "/readyz"]
    */
   excludePaths?: PathPattern[];
+  /**
+   * What an inbound `traceparent` (and `tracestate`, `baggage`) may decide. The client chooses these headers:
+   * trusting them lets it merge its requests into one trace and, with flags `00`, keep them out of sampling.
+   * - `"trust"`: continue the caller's trace (its trace id, parent and sampling decision; baggage kept).
+   * - `"link"`: start a new trace (sampled by your sampler) whose server span carries a span link to the
+   *   caller's span context; baggage is dropped. Needs `serverSpan: true` (the link is on that span).
+   * - `"ignore"`: start a new trace; the inbound headers are not read.
+   * Use `"trust"` only behind a gateway that sets or strips these headers.
+   * @default "trust"
+   */
+  inbound?: InboundTraceContext;
 }
+
+/** How `traceContext()` treats an inbound W3C trace context; see {@link TraceContextOptions.inbound}. */
+export type InboundTraceContext = "trust" | "link" | "ignore";
 
 export interface JsonErrorHandlerOptions {
   /**

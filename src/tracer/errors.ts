@@ -1,4 +1,3 @@
-import type { Exception } from "@opentelemetry/api";
 import { cut, safeStringify } from "./content.js";
 
 /**
@@ -72,7 +71,7 @@ export function errorMessage(error: unknown): string {
  * first read with `String(name)` and `String(message)`: for an error whose message is not a string that can
  * cost anything (a nested array of a million elements is joined), so its stack is not read.
  */
-export function exceptionOf(error: unknown, type: string, message: string): Exception {
+export function exceptionOf(error: unknown, type: string, message: string): { name: string; message: string; stack?: string } {
   let stack: string | undefined;
   try {
     const e = error as { name?: unknown; message?: unknown; stack?: unknown } | null;

@@ -6,10 +6,10 @@ import { errorMessage, errorType, exceptionOf, isControlFlow, isInterrupt } from
 import { Invocation } from "./invocation.js";
 import { UNKNOWN_MODEL } from "./llm-info.js";
 import type { ResolvedTracerOptions } from "./options.js";
-import { RunKind } from "./run-kind.js";
+import { RunKind, runTypeOf } from "./run-kind.js";
 import { RunState, RunTable } from "./run-state.js";
 import type { TelemetrySink } from "./sink.js";
-import { captured, type Identity } from "./span-attributes.js";
+import { captured, errorText, type Identity } from "./span-attributes.js";
 
 /** Interrupted runs remembered per thread, to link the run that resumes them (oldest forgotten first). */
 const MAX_INTERRUPTED_THREADS = 1000;
@@ -220,8 +220,11 @@ export class RunLifecycle {
   private describeEnd(state: RunState, span: Span, error: unknown, failed: boolean, interrupted: boolean, abandoned: boolean, outcome: WorkflowOutcome | undefined, at: number): void {
     if (failed) {
       const type = errorType(error);
-      const message = errorMessage(error);
-      span.recordException(exceptionOf(error, type, message), state.invocation.clock.time(at));
+      const info = { field: "error", runType: runTypeOf(state.kind), name: state.name } as const;
+      const message = errorText(errorMessage(error), this.options, info);
+      const exception = exceptionOf(error, type, message);
+      if (exception.stack !== undefined) exception.stack = errorText(exception.stack, this.options, info);
+      span.recordException(exception, state.invocation.clock.time(at));
       span.setStatus({ code: SpanStatusCode.ERROR, message });
       span.setAttribute("error.type", type);
       span.setAttribute(Langfuse.OBSERVATION_LEVEL, "ERROR");

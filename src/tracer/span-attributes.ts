@@ -9,6 +9,7 @@ import type { CostBreakdown } from "./sink.js";
 import { cut, isSecretKey, safeStringify, safeStringifyJsonText, toSemconvMessages, truncate } from "./content.js";
 import { UNKNOWN_MODEL, type LlmRequest, type LlmResponse, type LlmUsage } from "./llm-info.js";
 import type { ResolvedTracerOptions } from "./options.js";
+import { redactSecrets } from "./secrets.js";
 
 type Obj = Record<string, unknown>;
 
@@ -173,6 +174,14 @@ export function captured(value: unknown, options: ResolvedTracerOptions, info: R
 /** Captured tool arguments: JSON text parsed so credential keys are redacted as in objects. */
 export function capturedArguments(value: unknown, options: ResolvedTracerOptions, info: RedactInfo): string {
   return redacted(safeStringifyJsonText(value, options.contentLimit), options, info);
+}
+
+/**
+ * An error's message or stack as it goes on a span: key-shaped strings stripped (providers echo refused keys),
+ * then the user's `redact` (field `error`). Error paths only.
+ */
+export function errorText(text: string, options: ResolvedTracerOptions, info: RedactInfo): string {
+  return redacted(redactSecrets(text), options, info);
 }
 
 function redacted(text: string, options: ResolvedTracerOptions, info: RedactInfo): string {

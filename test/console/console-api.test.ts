@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+import express from "express";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../examples/text2query/database.js";
@@ -8,6 +9,7 @@ import { createText2QueryServer } from "../../examples/text2query/server.js";
 import { RecentTraces } from "../../src/index.js";
 import { telemetryConsole } from "../../src/express/index.js";
 import { setupOtel } from "../support/otel.js";
+import { listen } from "../express/support.js";
 
 const TOKEN = "console-secret-123";
 
@@ -106,7 +108,83 @@ describe("telemetry console JSON API and page over real HTTP", () => {
     expect((await get("/telemetry/api/runs", { cookie })).status).toBe(200);
   });
 
+  it("serves the page under a nonce CSP: a fresh nonce per response, no 'unsafe-inline', not framable, no <base>, forms to itself", async () => {
+    const nonces: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const page = await get("/telemetry");
+      const policy = page.headers.get("content-security-policy")!;
+      const nonce = /script-src 'nonce-([A-Za-z0-9+/=]{16,})'/.exec(policy)?.[1];
+      expect(nonce, policy).toBeDefined();
+      nonces.push(nonce!);
+      expect(policy).not.toContain("unsafe-inline");
+      expect(policy.split(/;\s*/)).toEqual(
+        expect.arrayContaining(["default-src 'none'", `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`, "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"]),
+      );
+      const html = await page.text();
+      expect(html.match(/<script[^>]*>/g)).toEqual([`<script nonce="${nonce}">`]);
+      expect(html.match(/<style[^>]*>/g)).toEqual([`<style nonce="${nonce}">`]);
+    }
+    expect(nonces[0]).not.toBe(nonces[1]);
+  });
+
+  it("the browser session is a signed expiry, not the token: it does not open /metrics, and a raw-token or forged cookie is refused", async () => {
+    const link = await get(`/telemetry?token=${TOKEN}`, {});
+    const setCookie = link.headers.get("set-cookie")!;
+    const cookie = setCookie.split(";")[0]!;
+    expect(cookie).not.toContain(TOKEN);
+    expect(cookie).toMatch(/^lgt_console=\d+\.[A-Za-z0-9_-]{43}$/);
+    expect(setCookie).toMatch(/Max-Age=28800/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    expect(setCookie).not.toMatch(/Secure/); // plain HTTP here
+    expect((await get("/telemetry/api/runs", { cookie })).status).toBe(200);
+    expect((await get("/metrics", { cookie })).status).toBe(401);
+    expect((await get("/metrics")).status).toBe(200); // the bearer token still opens /metrics
+    const [expiry] = cookie.slice("lgt_console=".length).split(".");
+    for (const bad of [`lgt_console=${TOKEN}`, `lgt_console=${expiry}.${"A".repeat(43)}`, `lgt_console=${Number(expiry) + 1}.${cookie.split(".")[1]}`]) {
+      const res = await get("/telemetry/api/runs", { cookie: bad });
+      expect(res.status, bad).toBe(401);
+      expect(await res.json()).toEqual({ error: "invalid or expired session: open /telemetry?token=… again" });
+    }
+  });
+
+  it.each([["%E0%A4%A"], ["%"], ["a=b=c;;;"], ["\u00ff"]])("answers 401 JSON (never 500) to a malformed session cookie %j", async (value) => {
+    const res = await fetch(`${url}/telemetry/api/runs`, { headers: { cookie: `lgt_console=${value}` } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: expect.stringMatching(/session/) });
+  });
+
+  it.each([["/TELEMETRY"], ["/Telemetry"], ["/telemetry/"], ["/TELEMETRY/"]])("trades ?token= for a session on %s too, never leaving the token in the address bar", async (path) => {
+    const link = await get(`${path}?token=${TOKEN}`, {});
+    expect(link.status).toBe(303);
+    expect(link.headers.get("location")).toBe("/telemetry");
+    expect(link.headers.get("set-cookie")).toMatch(/^lgt_console=\d+\./);
+  });
+
+  it("a ?token= is only a way into the page: the JSON API does not take it from the URL", async () => {
+    const res = await get(`/telemetry/api/runs?token=${TOKEN}`, {});
+    expect(res.status).toBe(401);
+  });
+
+  it("sessions expire after sessionTtlMs, and are Secure when the request came over TLS (req.secure)", async () => {
+    const app = express();
+    app.set("trust proxy", "loopback"); // a TLS-terminating proxy on this host says X-Forwarded-Proto: https
+    app.use(telemetryConsole({ recent, bearerToken: TOKEN, sessionTtlMs: 1000 }));
+    const running = await listen(app);
+    try {
+      const link = await fetch(`${running.url}/telemetry?token=${TOKEN}`, { redirect: "manual", headers: { "x-forwarded-proto": "https" } });
+      expect(link.headers.get("set-cookie")).toMatch(/; Secure/);
+      const cookie = link.headers.get("set-cookie")!.split(";")[0]!;
+      const issued = Date.now();
+      expect((await fetch(`${running.url}/telemetry/api/runs`, { headers: { cookie } })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 1000 - (Date.now() - issued) + 5));
+      expect((await fetch(`${running.url}/telemetry/api/runs`, { headers: { cookie } })).status).toBe(401);
+    } finally {
+      await running.close();
+    }
+  });
+
   it("is off unless mounted, and rejects bad options", async () => {
+    expect(() => telemetryConsole({ recent, sessionTtlMs: 10 })).toThrow("telemetryConsole: invalid option sessionTtlMs: 10. Expected an integer number of milliseconds from 1000 to 2147483647.");
     expect(() => telemetryConsole({ recent: {} as never })).toThrow("telemetryConsole: invalid option recent");
     expect(() => telemetryConsole({ recent, path: "telemetry" })).toThrow(/invalid option path: "telemetry"/);
     expect(() => telemetryConsole({ recent, bearerToken: "short" })).toThrow("telemetryConsole: invalid option bearerToken: \"[redacted]\". Expected a string of at least 8 characters.");

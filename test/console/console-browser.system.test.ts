@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import type { Server } from "node:http";
 import { fileURLToPath } from "node:url";
+import { context, SpanStatusCode, trace } from "@opentelemetry/api";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import pino from "pino";
 import { chromium, type Browser } from "playwright-core";
@@ -23,6 +24,7 @@ describe("telemetry console in a real browser (Debian Chromium through playwrigh
   let url: string;
   let browser: Browser;
   let otel: ReturnType<typeof setupOtel>;
+  let provider: BasicTracerProvider;
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`);
@@ -30,7 +32,7 @@ describe("telemetry console in a real browser (Debian Chromium through playwrigh
     otel = setupOtel();
     db = await openDatabase({});
     const recent = new RecentTraces();
-    const provider = new BasicTracerProvider({ spanProcessors: [recent] });
+    provider = new BasicTracerProvider({ spanProcessors: [recent] });
     const app = createText2QueryServer({ db, model: new DemoChatModel(), tracerProvider: provider, log: pino({ level: "silent" }), metricsToken: TOKEN, console: { recent, sampleIntervalMs: 250, langfuseUrl: "https://cloud.langfuse.com/project/p-123/traces/{traceId}" } });
     ({ server, url } = await app.listen(0));
     // Real example traffic: the traffic generator's question mix.
@@ -87,6 +89,56 @@ describe("telemetry console in a real browser (Debian Chromium through playwrigh
     expect(failed).toBeLessThan(30);
 
     expect(external).toEqual([]); // every asset is served by the app
+    await page.close();
+  }, 60_000);
+
+  it("renders hostile span attributes from third-party instrumentation as text: no script runs, no CSP violation of its own", async () => {
+    // A third-party library's spans on the same provider: every value a string of HTML, where the page expects numbers too.
+    const hostile = (tag: string) => `<img src=x onerror="document.title='pwned-${tag}'">`;
+    const other = provider.getTracer("third-party");
+    const root = other.startSpan("invoke_workflow " + hostile("name"), {
+      attributes: { "gen_ai.operation.name": "invoke_workflow", "workflow.name": hostile("wfname"), "workflow.intent": hostile("intent"), "workflow.outcome": '"><svg onload="document.title=1">', "workflow.cost_usd": hostile("cost") as never },
+    });
+    const chat = other.startSpan(hostile("chat"), {
+      attributes: {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": hostile("model"),
+        "gen_ai.usage.input_tokens": hostile("input_tokens"),
+        "gen_ai.usage.output_tokens": hostile("output_tokens"),
+        "workflow.stage": `x" data-x="${hostile("stage")}`,
+      },
+    }, trace.setSpan(context.active(), root));
+    chat.setStatus({ code: SpanStatusCode.ERROR, message: hostile("status") });
+    chat.end();
+    root.end();
+    const traceId = root.spanContext().traceId;
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const dialogs: string[] = [];
+    const cspErrors: string[] = [];
+    page.on("dialog", (d) => void (dialogs.push(d.message()), d.dismiss()));
+    page.on("console", (m) => void (m.type() === "error" && /Content Security Policy/i.test(m.text()) && !/img-src|pwned|onerror|inline event handler/i.test(m.text()) ? cspErrors.push(m.text()) : undefined));
+    await page.goto(`${url}/telemetry?token=${TOKEN}`);
+    await page.waitForSelector("#runs tbody tr.run");
+    await page.goto(`${url}/telemetry#/run/${traceId}`);
+    await page.waitForSelector("#span-details .generation");
+    await new Promise((r) => setTimeout(r, 300)); // let any injected handler fire
+    expect(await page.title()).toBe("Telemetry console");
+    expect(await page.locator("#span-details .generation").textContent()).toContain(`input ${hostile("input_tokens")} tokens, output ${hostile("output_tokens")} tokens`);
+    expect(await page.locator("#span-details .badge.error").textContent()).toBe(hostile("status"));
+    await page.goto(`${url}/telemetry#/`);
+    await page.waitForSelector("#runs tbody tr.run");
+    await new Promise((r) => setTimeout(r, 300)); // let any injected handler fire
+    expect(await page.title()).toBe("Telemetry console");
+    expect(dialogs).toEqual([]);
+    expect(await page.locator("img, svg[onload]").count()).toBe(0);
+    // Positions come through the CSSOM (no inline style attribute is allowed by the CSP) and are applied.
+    await page.goto(`${url}/telemetry#/run/${traceId}`);
+    await page.waitForSelector("#waterfall .wf-bar");
+    const widths = await page.locator("#waterfall .wf-bar").evaluateAll((bars) => bars.map((b) => (b as unknown as { style: { width: string } }).style.width));
+    expect(widths.length).toBeGreaterThan(0);
+    expect(widths.every((w) => /%$/.test(w))).toBe(true);
+    expect(cspErrors).toEqual([]);
     await page.close();
   }, 60_000);
 

@@ -25,6 +25,16 @@ function tinyGraph(prompt = "hi") {
 }
 
 describe("RecentTraces (the console's buffer)", () => {
+  it("keeps a third-party span's error status without the key it echoes", () => {
+    const recent = new RecentTraces();
+    const provider = new BasicTracerProvider({ spanProcessors: [recent] });
+    const span = provider.getTracer("other-sdk").startSpan("invoke_workflow other", { attributes: { "gen_ai.operation.name": "invoke_workflow" } });
+    span.setStatus({ code: 2, message: "401 Incorrect API key provided: sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z" });
+    span.end();
+    const [summary] = recent.list();
+    expect(recent.get(summary!.traceId)!.spans[0]!.status).toEqual({ code: 2, message: "401 Incorrect API key provided: [redacted]" });
+  });
+
   it("keeps a run as a summary (name, outcome, intent, tokens, cost) and its spans in start order", async () => {
     const { recent, tracer } = setup();
     await buildText2QueryGraph().invoke({ question: "How many orders per user?" }, { callbacks: [tracer], runName: "text2query" });

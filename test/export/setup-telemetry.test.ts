@@ -116,6 +116,18 @@ describe("setupTelemetry → Langfuse (loopback server on Langfuse's ingestion p
     const valid = langfuse.ingestionEvents().find((e) => e.body.name === "query_valid")!;
     expect(valid.body).toMatchObject({ value: 0, dataType: "BOOLEAN", comment: "database is down" });
   });
+
+  it("never sends a key echoed in an error as a score comment, whoever made the span", async () => {
+    const langfuse = await receiver();
+    const { telemetry: t } = await telemetry({ langfuse: { ...keys, baseUrl: langfuse.url } });
+    // A workflow span from other instrumentation, its status message straight from a provider's 401.
+    const span = t.tracerProvider.getTracer("other-sdk").startSpan("invoke_workflow other", { attributes: { "gen_ai.operation.name": "invoke_workflow", "workflow.outcome": "error" } });
+    span.setStatus({ code: 2, message: "401 Incorrect API key provided: sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z" });
+    span.end();
+    await t.forceFlush();
+    const valid = langfuse.ingestionEvents().find((e) => e.body.name === "query_valid")!;
+    expect(valid.body).toMatchObject({ value: 0, comment: "401 Incorrect API key provided: [redacted]" });
+  });
 });
 
 describe("setupTelemetry → any OTLP backend (loopback collector)", () => {

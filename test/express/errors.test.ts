@@ -84,6 +84,14 @@ describe("jsonErrorHandler", () => {
       const server = await until("the server span", () => otel.spans().find((s) => s.kind === SpanKind.SERVER));
       expect(server.status.code).toBe(SpanStatusCode.ERROR);
       if (path !== "/api/string") expect(server.events.map((e) => e.name)).toContain("exception");
+      if (path === "/api/internal") {
+        // The exception event keeps the type and the message, without the password in the URL (message and stack).
+        const exception = server.events.find((e) => e.name === "exception")!;
+        expect(exception.attributes?.["exception.type"]).toBe("Error");
+        expect(exception.attributes?.["exception.message"]).toBe("connection to postgres://[redacted]@db failed");
+        expect(String(exception.attributes?.["exception.stacktrace"])).toMatch(/^Error: connection to postgres:\/\/\[redacted\]@db failed\n/);
+        expect(JSON.stringify(exception)).not.toContain("hunter2");
+      }
     }
     expect(seen.map((s) => s.status)).toEqual([500, 500, 500]);
     expect((seen[0]!.error as Error).message).toMatch(/hunter2/); // the hook gets the real error, for your logs

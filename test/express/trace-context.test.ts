@@ -258,9 +258,72 @@ describe("traceContext", () => {
     });
   });
 
+  describe("inbound: what a client-chosen traceparent may decide", () => {
+    /** Ten requests carrying one client-chosen traceparent (sampled or not), the workflow run by each. */
+    async function tenWithOneTraceparent(url: string, flags: "00" | "01") {
+      const clientTrace = hex(16);
+      const clientSpan = hex(8);
+      const headers = { "content-type": "application/json", traceparent: `00-${clientTrace}-${clientSpan}-${flags}`, baggage: "tenant=acme" };
+      const answers: Array<{ traceId: string | null; tenant: string | null }> = [];
+      for (let i = 0; i < 10; i++) {
+        const res = await fetch(`${url}/api/ask`, { method: "POST", headers, body: JSON.stringify({ question: "How many orders per user?" }) });
+        expect(res.status).toBe(200);
+        answers.push({ traceId: res.headers.get("x-trace-id"), tenant: ((await res.json()) as { tenant: string | null }).tenant });
+      }
+      await until("ten server spans", () => (serverSpans().length === 10 ? true : undefined));
+      return { clientTrace, clientSpan, answers };
+    }
+
+    it("link: each request starts its own sampled trace, its server span linked to the caller's span; baggage dropped", async () => {
+      const url = await serve({ inbound: "link" });
+      const { clientTrace, clientSpan, answers } = await tenWithOneTraceparent(url, "00");
+      const traces = new Set(answers.map((a) => a.traceId));
+      expect(traces.size).toBe(10);
+      expect(traces.has(clientTrace)).toBe(false);
+      expect(answers.every((a) => a.tenant === null)).toBe(true);
+      for (const span of serverSpans()) {
+        expect(parentId(span)).toBeUndefined();
+        expect(span.links.map((l) => [l.context.traceId, l.context.spanId])).toEqual([[clientTrace, clientSpan]]);
+        // The caller's flags 00 did not keep the run out of sampling: the workflow was recorded in the new trace.
+        expect(otel.spans().some((s) => s.name.startsWith("invoke_workflow") && s.spanContext().traceId === span.spanContext().traceId)).toBe(true);
+      }
+      expect([...traces].sort()).toEqual(serverSpans().map((s) => s.spanContext().traceId).sort());
+    });
+
+    it("ignore: each request starts its own trace with no link to the caller", async () => {
+      const url = await serve({ inbound: "ignore" });
+      const { clientTrace, answers } = await tenWithOneTraceparent(url, "01");
+      expect(new Set(answers.map((a) => a.traceId)).size).toBe(10);
+      expect(answers.some((a) => a.traceId === clientTrace)).toBe(false);
+      expect(answers.every((a) => a.tenant === null)).toBe(true);
+      for (const span of serverSpans()) {
+        expect(parentId(span)).toBeUndefined();
+        expect(span.links).toEqual([]);
+      }
+    });
+
+    it("trust (the default): the ten requests join the caller's one trace and keep its baggage", async () => {
+      const url = await serve();
+      const { clientTrace, answers } = await tenWithOneTraceparent(url, "01");
+      expect(answers.every((a) => a.traceId === clientTrace && a.tenant === "acme")).toBe(true);
+    });
+
+    it("ignore without a server span: the middleware does not join the caller's trace", async () => {
+      const url = await serve({ inbound: "ignore", serverSpan: false });
+      const clientTrace = hex(16);
+      const res = await fetch(`${url}/api/ask`, { method: "POST", headers: { "content-type": "application/json", traceparent: `00-${clientTrace}-${hex(8)}-01` }, body: JSON.stringify({ question: "How many orders per user?" }) });
+      expect(res.status).toBe(200);
+      const root = await until("the workflow span", () => otel.spans().find((s) => s.name.startsWith("invoke_workflow")));
+      expect(root.spanContext().traceId).not.toBe(clientTrace);
+      expect(parentId(root)).toBeUndefined();
+    });
+  });
+
   it("rejects invalid options at construction, naming the option, the value and what is allowed", () => {
     const bad: [unknown, string][] = [
-      [{ tracer: {} }, "traceContext: invalid option tracer: {}. Expected one of the known options (tracerProvider, serverSpan, responseHeaders, excludePaths)."],
+      [{ tracer: {} }, "traceContext: invalid option tracer: {}. Expected one of the known options (tracerProvider, serverSpan, responseHeaders, excludePaths, inbound)."],
+      [{ inbound: "yes" }, 'traceContext: invalid option inbound: "yes". Expected "trust", "link" or "ignore".'],
+      [{ inbound: "link", serverSpan: false }, 'traceContext: invalid option inbound: "link". Expected "trust" or "ignore" when serverSpan is false (a link needs the server span to carry it).'],
       [{ tracerProvider: {} }, "traceContext: invalid option tracerProvider: {}. Expected an OpenTelemetry TracerProvider (an object with getTracer())."],
       [{ serverSpan: "no" }, 'traceContext: invalid option serverSpan: "no". Expected true or false.'],
       [{ responseHeaders: 1 }, "traceContext: invalid option responseHeaders: 1. Expected true or false."],

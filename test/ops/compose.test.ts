@@ -10,12 +10,13 @@ const compose = asMap(readYaml(join(deploy, "docker-compose.yml")), "docker-comp
 const services = asMap(compose.services, "services") as Record<string, Record<string, Yaml>>;
 const service = (name: string) => asMap(services[name], `services.${name}`);
 
-/** `host:container[/proto]` port mappings of a service, as numbers. */
-function ports(name: string): Array<{ host: number; container: number }> {
+/** `[address:]host:container` port mappings of a service, as numbers, with `${VAR:-default}` at its default. */
+function ports(name: string): Array<{ host: number; container: number; address?: string }> {
   return ((service(name).ports ?? []) as Yaml[]).map((p) => {
-    const m = /^(?:[\d.]+:)?(\d+):(\d+)$/.exec(asString(p, `${name}.ports`));
+    const text = asString(p, `${name}.ports`).replace(/\$\{\w+:-([^}]*)\}/g, "$1");
+    const m = /^(?:([\d.]+):)?(\d+):(\d+)$/.exec(text);
     if (!m) throw new Error(`${name}: unsupported port mapping ${String(p)}`);
-    return { host: Number(m[1]), container: Number(m[2]) };
+    return { host: Number(m[2]), container: Number(m[3]), ...(m[1] !== undefined ? { address: m[1] } : {}) };
   });
 }
 
@@ -87,7 +88,17 @@ describe("docker-compose.yml: the stack's paths, ports, secrets and URLs agree",
     const main = readFileSync(join(root, "examples", "text2query", "main.ts"), "utf8");
     for (const variable of ["HOST", "PORT", "DATA_DIR", "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "LOG_LEVEL", "OTEL_SERVICE_NAME"]) expect(main).toContain(variable);
     expect(mounts("text2query")).toContainEqual({ source: "text2query-data", target: "/data", bind: false });
-    expect(ports("text2query")).toEqual([{ host: 3000, container: 3000 }]);
+    expect(ports("text2query")).toEqual([{ host: 3000, container: 3000, address: "127.0.0.1" }]);
+  });
+
+  it("publishes the example server on loopback unless TEXT2QUERY_BIND says otherwise, passes API_TOKEN, and allows Prometheus's Host", () => {
+    expect(asString((service("text2query").ports as Yaml[])[0]!, "ports")).toBe("${TEXT2QUERY_BIND:-127.0.0.1}:3000:3000");
+    const env = asMap(service("text2query").environment, "text2query.environment");
+    expect(env).toMatchObject({ API_TOKEN: "${API_TOKEN:-}", ALLOWED_HOSTS: "text2query", TRACE_CONTEXT: "${TRACE_CONTEXT:-link}" });
+    // Prometheus scrapes the service by that name: its Host header must be allowed.
+    expect(readFileSync(join(deploy, "prometheus", "prometheus.yml"), "utf8")).toContain('"text2query:3000"');
+    const main = readFileSync(join(root, "examples", "text2query", "main.ts"), "utf8");
+    for (const variable of ["API_TOKEN", "ALLOWED_HOSTS", "ALLOWED_ORIGINS", "TRACE_CONTEXT"]) expect(main).toContain(`"${variable}"`);
   });
 
   it("every bind mount exists in deploy/ and every named volume is declared", () => {

@@ -16,6 +16,8 @@ interface ChatRequest {
  */
 export class LoopbackLlm {
   readonly exhausted = new Set<string>();
+  /** Models in `unauthorized` answer 401 as some providers and proxies do: echoing the refused key in the message. */
+  readonly unauthorized = new Set<string>();
   readonly calls = new Map<string, number>();
   private readonly demo = new DemoChatModel();
   private server: Server | undefined;
@@ -41,6 +43,13 @@ export class LoopbackLlm {
     for await (const chunk of req) raw += String(chunk);
     const request = JSON.parse(raw) as ChatRequest;
     this.calls.set(request.model, (this.calls.get(request.model) ?? 0) + 1);
+    if (this.unauthorized.has(request.model)) {
+      const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+      return {
+        status: 401,
+        body: { error: { message: `Incorrect API key provided: ${key}. You can find your API key at https://platform.openai.com/account/api-keys.`, type: "invalid_request_error", param: null, code: "invalid_api_key" } },
+      };
+    }
     if (this.exhausted.has(request.model)) {
       return {
         status: 429,

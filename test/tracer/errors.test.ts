@@ -55,6 +55,32 @@ describe("errors and garbage", () => {
     expect(tracer.stats().activeRuns).toBe(0);
   });
 
+  it("keeps a key echoed in a provider error out of the span: status, status_message, exception message and stack; then runs redact on them", async () => {
+    const key = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0f";
+    const seen: Array<{ field: string; runType: string; name: string }> = [];
+    const tracer = new WorkflowTracer({
+      tracerProvider: otel.provider,
+      redact: (text, info) => (seen.push({ field: info.field, runType: info.runType, name: info.name }), text.replace(/acme/g, "[tenant]")),
+    });
+    const refused = Object.assign(new Error(`401 Incorrect API key provided: ${key} for tenant acme`), { name: "AuthenticationError" });
+    const model = new ScriptedChatModel({ model: "gpt-4o", replies: [{ content: "", error: refused }] });
+    await expect(model.invoke([new HumanMessage("hi")], { callbacks: [tracer] })).rejects.toBe(refused);
+    expect(refused.message).toContain(key); // the user's error object is untouched
+
+    const span = one(otel.spans(), "chat gpt-4o");
+    const expected = "401 Incorrect API key provided: [redacted] for tenant [tenant]";
+    expect(span.status).toEqual({ code: ERROR, message: expected });
+    expect(span.attributes["langfuse.observation.status_message"]).toBe(expected);
+    const exception = span.events.find((e) => e.name === "exception")!;
+    expect(exception.attributes?.["exception.message"]).toBe(expected);
+    expect(String(exception.attributes?.["exception.stacktrace"])).toMatch(/^AuthenticationError: 401 Incorrect API key provided: \[redacted\] for tenant \[tenant\]\n\s+at /);
+    expect(JSON.stringify([span.status, span.attributes, span.events])).not.toContain(key.slice(8));
+    expect(seen).toEqual([
+      { field: "error", runType: "llm", name: "gpt-4o" },
+      { field: "error", runType: "llm", name: "gpt-4o" },
+    ]);
+  });
+
   it("marks a failing tool ERROR", async () => {
     const tracer = new WorkflowTracer({ tracerProvider: otel.provider });
     const broken = tool(async () => {
