@@ -3,7 +3,7 @@ import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../examples/text2query/database.js";
 import { DemoChatModel } from "../../examples/text2query/demo-model.js";
-import { refuseUnsafe } from "../../examples/text2query/sql-guard.js";
+import { judgeSql, loadSqlParser } from "../../examples/text2query/sql-guard.js";
 import { SqlRunner } from "../../examples/text2query/sql-runner.js";
 import { buildText2QueryWorkflow } from "../../examples/text2query/workflow.js";
 import { WorkflowMetrics, WorkflowTracer } from "../../src/index.js";
@@ -21,6 +21,7 @@ describe("example Text2Query workflow on embedded PGlite", () => {
 
   beforeAll(async () => {
     db = await openDatabase({});
+    await loadSqlParser();
     runner = new SqlRunner(db, { statementTimeoutMs: 5000, maxRows: 50 });
     workflow = buildText2QueryWorkflow({ model: new DemoChatModel(), sql: runner });
   }, 60_000);
@@ -75,11 +76,11 @@ describe("example Text2Query workflow on embedded PGlite", () => {
 
   it("refuses destructive and multi-statement SQL before it reaches the database, and executes read-only", async () => {
     for (const sql of ["DELETE FROM orders", "SELECT 1; DROP TABLE orders", "UPDATE orders SET status = 'x'", "WITH x AS (DELETE FROM orders RETURNING *) SELECT * FROM x", "SELECT pg_sleep(10)"]) {
-      expect(refuseUnsafe(sql), sql).toBeDefined();
+      expect(judgeSql(sql), sql).toMatchObject({ allowed: false, category: "forbidden_statement" });
       expect(await runner.validate(sql)).toMatchObject({ valid: false, category: "forbidden_statement" });
       await expect(runner.execute(sql)).rejects.toThrow(/allowed/);
     }
-    expect(refuseUnsafe("SELECT 'delete me' AS label -- drop\nFROM orders")).toBeUndefined();
+    expect(judgeSql("SELECT 'delete me' AS label -- drop\nFROM orders")).toMatchObject({ allowed: true });
     expect((await db.query("SELECT count(*)::int AS n FROM orders")).rows[0]!.n).toBe(6000);
     const limited = await runner.execute("SELECT * FROM orders");
     expect(limited).toMatchObject({ truncated: true });
