@@ -19,6 +19,8 @@ export class QueryTimeoutError extends Error {
   readonly code = "57014";
 }
 
+const WORKER = new URL("./query-worker.mjs", import.meta.url);
+
 type Reply = { id: number; rows: Record<string, unknown>[]; columns: string[] } | { id: number; error: { message: string; code?: string } };
 
 /**
@@ -33,7 +35,7 @@ export class PgliteSandbox implements QuerySandbox {
   private ready: Promise<Worker> | undefined;
   private readonly pending = new Map<number, { resolve: (r: QueryResult) => void; reject: (e: Error) => void }>();
   private nextId = 0;
-  /** The first worker's data directory (a tarball), which replacements start from; shared, not copied. */
+  /** The shop's copy as a data directory (a tarball), which every query worker starts from. */
   private dataDir: SharedArrayBuffer | undefined;
   private closed = false;
   private readonly gate: QueryGate;
@@ -44,26 +46,36 @@ export class PgliteSandbox implements QuerySandbox {
     this.gate = new QueryGate(1, options.maxWaiting ?? 8);
   }
 
-  /** Starts the worker (seeding its copy); resolves when it takes queries. */
+  /** Builds the shop's copy once (in a worker of its own), then starts the query worker from it. */
   async start(): Promise<void> {
+    if (this.dataDir === undefined) this.dataDir = await this.build();
     await this.spawn();
   }
 
+  private async build(): Promise<SharedArrayBuffer> {
+    const builder = new Worker(WORKER, { workerData: { schemaSql: this.options.schemaSql, seedSql: this.options.seedSql } });
+    try {
+      const built = await new Promise<ArrayBuffer>((resolve, reject) => {
+        builder.once("message", (m: { built: ArrayBuffer }) => resolve(m.built));
+        builder.once("error", reject);
+        builder.once("exit", () => reject(new Error("the query worker stopped while building the shop's copy")));
+      });
+      // Shared, so each replacement worker reads it without a copy on the main thread.
+      const shared = new SharedArrayBuffer(built.byteLength);
+      new Uint8Array(shared).set(new Uint8Array(built));
+      return shared;
+    } finally {
+      await builder.terminate();
+    }
+  }
+
   private spawn(): Promise<Worker> {
-    const worker = new Worker(new URL("./query-worker.mjs", import.meta.url), {
-      workerData: { schemaSql: this.options.schemaSql, seedSql: this.options.seedSql, workMem: this.options.workMem ?? "8MB", dataDir: this.dataDir },
-    });
+    const worker = new Worker(WORKER, { workerData: { workMem: this.options.workMem ?? "8MB", dataDir: this.dataDir } });
     this.worker = worker;
     this.ready = new Promise<Worker>((resolve, reject) => {
-      const onMessage = (m: { ready?: boolean; dataDir?: ArrayBuffer } & Partial<Reply>) => {
-        if (m.ready) {
-          if (this.dataDir === undefined && m.dataDir !== undefined) {
-            this.dataDir = new SharedArrayBuffer(m.dataDir.byteLength);
-            new Uint8Array(this.dataDir).set(new Uint8Array(m.dataDir));
-          }
-          return resolve(worker);
-        }
-        this.settle(m as Reply);
+      const onMessage = (m: { ready?: boolean } & Partial<Reply>) => {
+        if (m.ready) resolve(worker);
+        else this.settle(m as Reply);
       };
       worker.on("message", onMessage);
       // A worker that crashes (not one the kill timer ended) fails its query; the next query starts a new one.
@@ -101,7 +113,7 @@ export class PgliteSandbox implements QuerySandbox {
   }
 
   private async runOnWorker(sql: string, timeoutMs: number): Promise<QueryResult> {
-    if (this.ready === undefined || this.worker === undefined) await this.spawn();
+    if (this.ready === undefined || this.worker === undefined) await this.start();
     const worker = await this.ready!;
     const id = this.nextId++;
     return new Promise<QueryResult>((resolve, reject) => {
