@@ -43,7 +43,8 @@ export interface Text2QueryServer {
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
-const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// A UUID; runs stored before run ids existed kept their trace id (32 hex) as their run id.
+const RUN_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/;
 const OUTCOMES = new Set(["success", "failed", "error"]);
 
 class BadRequest extends Error {
@@ -71,7 +72,7 @@ function parseQuestion(body: unknown): { question: string; userId?: string; sess
 
 function runIdParam(req: Request): string {
   const id = String(req.params.runId ?? "").toLowerCase();
-  if (!RUN_ID.test(id)) throw new BadRequest("runId must be a UUID (the runId a query returned)");
+  if (!RUN_ID.test(id)) throw new BadRequest("runId must be the runId a query returned (a UUID)");
   return id;
 }
 
