@@ -38,22 +38,34 @@ export class PgliteSandbox implements QuerySandbox {
   /** The shop's copy as a data directory (a tarball), which every query worker starts from. */
   private dataDir: SharedArrayBuffer | undefined;
   private closed = false;
+  private builder: Worker | undefined;
+  private starting: Promise<void> | undefined;
   private readonly gate: QueryGate;
   /** Workers terminated by the kill timer (for tests and logs). */
   kills = 0;
+  /** How long the last query worker took to start, in ms (loading the prepared copy). */
+  lastStartMs = 0;
 
   constructor(private readonly options: PgliteSandboxOptions) {
     this.gate = new QueryGate(1, options.maxWaiting ?? 8);
   }
 
   /** Builds the shop's copy once (in a worker of its own), then starts the query worker from it. */
-  async start(): Promise<void> {
-    if (this.dataDir === undefined) this.dataDir = await this.build();
-    await this.spawn();
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      try {
+        if (this.dataDir === undefined) this.dataDir = await this.build();
+        await this.spawn();
+      } finally {
+        this.starting = undefined;
+      }
+    })();
+    return this.starting;
   }
 
   private async build(): Promise<SharedArrayBuffer> {
     const builder = new Worker(WORKER, { workerData: { schemaSql: this.options.schemaSql, seedSql: this.options.seedSql } });
+    this.builder = builder;
     try {
       const built = await new Promise<ArrayBuffer>((resolve, reject) => {
         builder.once("message", (m: { built: ArrayBuffer }) => resolve(m.built));
@@ -65,16 +77,22 @@ export class PgliteSandbox implements QuerySandbox {
       new Uint8Array(shared).set(new Uint8Array(built));
       return shared;
     } finally {
+      this.builder = undefined;
       await builder.terminate();
     }
   }
 
   private spawn(): Promise<Worker> {
+    const started = performance.now();
+    if (this.closed) return Promise.reject(new Error("the query sandbox is closed"));
     const worker = new Worker(WORKER, { workerData: { workMem: this.options.workMem ?? "8MB", dataDir: this.dataDir } });
     this.worker = worker;
     this.ready = new Promise<Worker>((resolve, reject) => {
       const onMessage = (m: { ready?: boolean } & Partial<Reply>) => {
-        if (m.ready) resolve(worker);
+        if (m.ready) {
+          this.lastStartMs = performance.now() - started;
+          resolve(worker);
+        }
         else this.settle(m as Reply);
       };
       worker.on("message", onMessage);
@@ -112,32 +130,51 @@ export class PgliteSandbox implements QuerySandbox {
     return this.gate.run(() => this.runOnWorker(sql, timeoutMs), timeoutMs);
   }
 
-  private async runOnWorker(sql: string, timeoutMs: number): Promise<QueryResult> {
-    if (this.ready === undefined || this.worker === undefined) await this.start();
-    const worker = await this.ready!;
+  /** The query worker, started (or restarted) when there is none. */
+  private workerReady(): Promise<Worker> {
+    if (this.ready !== undefined && this.worker !== undefined) return this.ready;
+    return this.start().then(() => this.ready!);
+  }
+
+  private runOnWorker(sql: string, timeoutMs: number): Promise<QueryResult> {
     const id = this.nextId++;
     return new Promise<QueryResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (!this.pending.delete(id)) return;
-        // The only way to stop a query inside PGlite: end its thread, and start the next one right away.
-        this.kills++;
-        this.worker = undefined;
-        void worker.terminate();
-        if (!this.closed) void this.spawn();
-        reject(new QueryTimeoutError(`canceling statement due to statement timeout (${timeoutMs} ms)`));
-      }, timeoutMs);
-      this.pending.set(id, {
-        resolve: (r) => {
-          clearTimeout(timer);
-          resolve(r);
+      let timer: NodeJS.Timeout | undefined;
+      const done = <T>(settle: (value: T) => void) => (value: T) => {
+        clearTimeout(timer);
+        settle(value);
+      };
+      this.pending.set(id, { resolve: done(resolve), reject: done(reject) });
+      // Waiting for a worker (a replacement starts in a few seconds) is not the query's time; running is.
+      this.workerReady().then(
+        (worker) => {
+          if (!this.pending.has(id)) return;
+          timer = setTimeout(() => this.kill(id, worker, timeoutMs), timeoutMs);
+          worker.postMessage({ id, sql });
         },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      });
-      worker.postMessage({ id, sql });
+        (error: Error) => this.settleError(id, error),
+      );
     });
+  }
+
+  /** Ends a query past its timeout: the only way to stop a query inside PGlite is to end its thread. */
+  private kill(id: number, worker: Worker, timeoutMs: number): void {
+    if (!this.settleError(id, new QueryTimeoutError(`canceling statement due to statement timeout (${timeoutMs} ms)`))) return;
+    if (worker !== this.worker) return;
+    this.kills++;
+    this.worker = undefined;
+    this.ready = undefined;
+    void worker.terminate();
+    // The replacement starts right away, so the next query does not wait for all of it.
+    if (!this.closed) void this.start().catch(() => undefined);
+  }
+
+  private settleError(id: number, error: Error): boolean {
+    const entry = this.pending.get(id);
+    if (entry === undefined) return false;
+    this.pending.delete(id);
+    entry.reject(error);
+    return true;
   }
 
   async close(): Promise<void> {
@@ -145,6 +182,6 @@ export class PgliteSandbox implements QuerySandbox {
     const worker = this.worker;
     this.worker = undefined;
     this.failAll(new Error("the query sandbox is closed"));
-    if (worker) await worker.terminate();
+    await Promise.all([worker?.terminate(), this.builder?.terminate()]);
   }
 }

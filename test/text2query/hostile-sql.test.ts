@@ -159,12 +159,14 @@ describe("the PGlite query sandbox under a burst of slow queries", () => {
       const full = settled.filter((s) => /too many queries at once \(1 running, 4 waiting\)/.test(s.message));
       expect(full).toHaveLength(3);
       for (const s of full) expect(s.at).toBeLessThan(100);
-      expect(settled.filter((s) => /statement timeout|free query slot/.test(s.message))).toHaveLength(5);
-      for (const s of settled) expect(s.at).toBeLessThan(800 + 400);
-      expect(sandbox.kills).toBe(1);
-      const replaced = performance.now();
-      expect((await sandbox.query("SELECT count(*)::int AS n FROM orders", 30_000)).rows).toEqual([{ n: 6000 }]);
-      console.log(`worker replaced and answering ${Math.round(performance.now() - replaced)} ms after the burst`);
+      const timedOut = settled.filter((s) => /statement timeout|free query slot/.test(s.message));
+      expect(timedOut).toHaveLength(5);
+      // At most one timeout waiting for the worker, one worker start after a kill, one timeout running.
+      const last = Math.max(...settled.map((s) => s.at));
+      expect(last).toBeLessThan(2 * 800 + sandbox.lastStartMs + 100);
+      expect(sandbox.kills).toBeGreaterThanOrEqual(1);
+      expect((await sandbox.query("SELECT count(*)::int AS n FROM orders", 5000)).rows).toEqual([{ n: 6000 }]);
+      console.log(`burst of 8 over in ${Math.round(last)} ms; a worker starts in ${Math.round(sandbox.lastStartMs)} ms`);
     } finally {
       await sandbox.close();
     }
