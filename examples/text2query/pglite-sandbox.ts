@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { QueryResult } from "./database.js";
-import { QueryGate } from "./query-gate.js";
+import { QueryGate, WORK_MEM } from "./query-gate.js";
 import type { QuerySandbox } from "./query-sandbox.js";
 
 export interface PgliteSandboxOptions {
@@ -47,6 +47,7 @@ export class PgliteSandbox implements QuerySandbox {
   lastStartMs = 0;
 
   constructor(private readonly options: PgliteSandboxOptions) {
+    if (options.workMem !== undefined && !WORK_MEM.test(options.workMem)) throw new Error(`workMem must look like "8MB" or "512kB", got ${JSON.stringify(options.workMem)}`);
     this.gate = new QueryGate(1, options.maxWaiting ?? 8);
   }
 

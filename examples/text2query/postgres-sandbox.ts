@@ -1,6 +1,6 @@
 import pg from "pg";
 import type { QueryResult } from "./database.js";
-import { QueryGate } from "./query-gate.js";
+import { QueryGate, WORK_MEM } from "./query-gate.js";
 import type { QuerySandbox } from "./query-sandbox.js";
 import { RUN_STORE_TABLES } from "./run-store.js";
 import { SHOP_TABLES } from "./sql-guard.js";
@@ -18,8 +18,6 @@ export interface PostgresSandboxOptions {
   statementTimeoutMs?: number;
 }
 
-const WORK_MEM = /^\d+(kB|MB)$/;
-
 /** Thrown at start when the reader role could do more than read the shop's tables. */
 export class ReaderRoleError extends Error {
   override name = "ReaderRoleError";
@@ -35,6 +33,7 @@ export async function openPostgresSandbox(owner: pg.Pool, options: PostgresSandb
   const workMem = options.workMem ?? "8MB";
   if (!WORK_MEM.test(workMem)) throw new ReaderRoleError(`workMem must look like "8MB" or "512kB", got ${JSON.stringify(workMem)}`);
   const timeout = Math.floor(options.statementTimeoutMs ?? 5000);
+  const gate = new QueryGate(options.maxConnections ?? 4, options.maxWaiting ?? 16);
   const reader = new pg.Pool({
     connectionString: options.readerUrl,
     max: options.maxConnections ?? 4,
@@ -46,7 +45,6 @@ export async function openPostgresSandbox(owner: pg.Pool, options: PostgresSandb
     await reader.end();
     throw error;
   }
-  const gate = new QueryGate(options.maxConnections ?? 4, options.maxWaiting ?? 16);
   return {
     query: (sql, timeoutMs) => gate.run(() => readOnly(reader, sql, timeoutMs), timeoutMs),
     close: () => reader.end(),

@@ -1,3 +1,6 @@
+/** work_mem as PostgreSQL takes it, checked before it goes into a SET: "8MB", "512kB". */
+export const WORK_MEM = /^\d+(kB|MB)$/;
+
 /** The error of a query that found the queue full or waited too long; SQLSTATE-like code for `categorize`. */
 export class QueryBusyError extends Error {
   override name = "QueryBusyError";
@@ -20,7 +23,10 @@ export class QueryGate {
   constructor(
     private readonly concurrency: number,
     private readonly maxWaiting: number,
-  ) {}
+  ) {
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`query concurrency must be a positive integer, got ${String(concurrency)}`);
+    if (!Number.isInteger(maxWaiting) || maxWaiting < 0) throw new Error(`maxWaiting must be an integer ≥ 0, got ${String(maxWaiting)}`);
+  }
 
   async run<T>(task: () => Promise<T>, waitTimeoutMs: number): Promise<T> {
     if (this.running >= this.concurrency) await this.enqueue(waitTimeoutMs);
