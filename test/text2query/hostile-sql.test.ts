@@ -124,6 +124,18 @@ describe("example Text2Query against a hostile model (PGlite, the default)", () 
     expect(wide.body.rows).toHaveLength(1000);
   });
 
+  it("keeps big values in the worker even below the guard: none of a 5 MB or an 80 MB value reaches the main thread", async () => {
+    const { boundedSelect, readBounded } = await import("../../examples/text2query/bounded-select.js");
+    const limits = { maxRows: 1000, maxBytes: 1024 * 1024 };
+    const heapBefore = process.memoryUsage().heapUsed;
+    const raw = await db.sandbox.query(boundedSelect("SELECT repeat($$x$$, 5000000) AS big, 1 AS n", limits), 20_000);
+    expect(readBounded(raw, limits)).toEqual({ rows: [], columns: ["big", "n"], truncated: true });
+    expect(JSON.stringify(raw.rows).length).toBeLessThan(1024);
+    // 80 MB: the worker's temp_file_limit (64MB) ends the statement before any of it leaves PGlite.
+    await expect(db.sandbox.query(boundedSelect("SELECT repeat($$x$$, 80000000) AS big", limits), 20_000)).rejects.toMatchObject({ code: "53400" });
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(16 * 1024 * 1024);
+  });
+
   it("keeps ten runs that share a caller's traceparent as ten runs", async () => {
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     const headers = { traceparent: `00-${traceId}-00f067aa0ba902b7-01` };
