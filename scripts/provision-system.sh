@@ -29,6 +29,9 @@ for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
 su postgres -c "psql -q -v ON_ERROR_STOP=1" <<'SQL'
 SELECT 'CREATE ROLE text2query LOGIN PASSWORD ''text2query''' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'text2query')\gexec
 SELECT 'CREATE DATABASE text2query_test OWNER text2query' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'text2query_test')\gexec
+SELECT 'CREATE ROLE text2query_reader LOGIN PASSWORD ''text2query_reader''' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'text2query_reader')\gexec
 SQL
-# The suite's default URL (TEXT2QUERY_TEST_DATABASE_URL overrides it).
-echo "== PostgreSQL $(su postgres -c 'psql -tAc "show server_version"') at postgres://text2query:text2query@127.0.0.1:5432/text2query_test"
+# The suite's default URLs (TEXT2QUERY_TEST_DATABASE_URL and TEXT2QUERY_TEST_READER_URL override them): the
+# tables' owner, and the role the example's model-written SQL runs as (DATABASE_READER_URL), with no privileges
+# of its own (the example grants it SELECT on the shop tables).
+echo "== PostgreSQL $(su postgres -c 'psql -tAc "show server_version"') at postgres://text2query:text2query@127.0.0.1:5432/text2query_test (reader text2query_reader)"

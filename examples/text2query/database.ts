@@ -1,6 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
+import { PgliteSandbox } from "./pglite-sandbox.js";
+import { openPostgresSandbox } from "./postgres-sandbox.js";
+import type { QuerySandbox } from "./query-sandbox.js";
+import { ensureRunStore } from "./run-store.js";
 import { SCHEMA_SQL, SEED_SQL } from "./sample-data.js";
 
 export interface QueryResult {
@@ -11,24 +15,45 @@ export interface QueryResult {
 /** The few things the service needs from a database, over embedded PGlite or a real PostgreSQL. */
 export interface Database {
   readonly kind: "pglite" | "postgres";
+  /** The service's own statements (schema, run store, health checks), as the owner of the tables. */
   query(sql: string, params?: unknown[]): Promise<QueryResult>;
-  /** Runs `fn` in a READ ONLY transaction that is always rolled back. */
-  readOnly<T>(fn: (query: (sql: string, params?: unknown[]) => Promise<QueryResult>) => Promise<T>, statementTimeoutMs: number): Promise<T>;
+  /** Where model-written SQL runs: it can read the shop's tables and nothing else. */
+  readonly sandbox: QuerySandbox;
   close(): Promise<void>;
 }
 
-/** `DATABASE_URL` → PostgreSQL through `pg`; otherwise embedded PGlite in `dataDir` (in memory when undefined). */
-export async function openDatabase(options: { url?: string; dataDir?: string }): Promise<Database> {
-  const db = options.url ? postgres(options.url) : await pglite(options.dataDir);
-  await ensureSchema(db);
-  return db;
+export interface OpenDatabaseOptions {
+  /** `DATABASE_URL`: PostgreSQL, as the role that owns (or will create) the tables. */
+  url?: string;
+  /** `DATABASE_READER_URL`: required with `url`; the role model-written SQL runs as (see postgres-sandbox.ts). */
+  readerUrl?: string;
+  /** PGlite's data directory; in memory when undefined. */
+  dataDir?: string;
 }
 
-async function ensureSchema(db: Database): Promise<void> {
-  const { rows } = await db.query("SELECT to_regclass('public.orders') IS NOT NULL AS ready");
-  if (rows[0]?.ready === true) return;
-  await db.query(SCHEMA_SQL);
-  await db.query(SEED_SQL);
+/**
+ * `url` → PostgreSQL through `pg`, model-written SQL through the `readerUrl` role; otherwise embedded PGlite in
+ * `dataDir`, model-written SQL in a worker thread with its own copy of the shop's tables.
+ */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  if (options.url !== undefined) {
+    if (options.readerUrl === undefined) {
+      throw new Error(
+        "DATABASE_READER_URL is required with DATABASE_URL: model-written SQL runs as a role of its own that can only read the shop's tables. Create it once (CREATE ROLE text2query_reader LOGIN PASSWORD '…') and set DATABASE_READER_URL to log in as it; the service grants it SELECT on the shop's tables.",
+      );
+    }
+    return postgres(options.url, options.readerUrl);
+  }
+  return pglite(options.dataDir);
+}
+
+async function ensureSchema(query: Database["query"]): Promise<void> {
+  const { rows } = await query("SELECT to_regclass('public.orders') IS NOT NULL AS ready");
+  if (rows[0]?.ready !== true) {
+    await query(SCHEMA_SQL);
+    await query(SEED_SQL);
+  }
+  await ensureRunStore({ query });
 }
 
 async function pglite(dataDir: string | undefined): Promise<Database> {
@@ -44,49 +69,48 @@ async function pglite(dataDir: string | undefined): Promise<Database> {
     const r = await db.query<Record<string, unknown>>(sql, params);
     return { rows: r.rows, columns: r.fields.map((f) => f.name) };
   };
+  const sandbox = new PgliteSandbox({ schemaSql: SCHEMA_SQL, seedSql: SEED_SQL });
+  try {
+    await Promise.all([ensureSchema(query), sandbox.start()]);
+  } catch (error) {
+    await sandbox.close();
+    await db.close();
+    throw error;
+  }
   return {
     kind: "pglite",
     query,
-    async readOnly(fn, statementTimeoutMs) {
-      // PGlite is single-threaded WASM: statement_timeout is set for parity but a runaway query cannot be
-      // interrupted there; the row limit and the statement guard bound what a query can do.
-      return db.transaction(async (tx) => {
-        await tx.exec(`SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${Math.floor(statementTimeoutMs)}`);
-        try {
-          return await fn(async (sql, params) => {
-            const r = await tx.query<Record<string, unknown>>(sql, params);
-            return { rows: r.rows, columns: r.fields.map((f) => f.name) };
-          });
-        } finally {
-          await tx.rollback();
-        }
-      });
+    sandbox,
+    async close() {
+      await sandbox.close();
+      await db.close();
     },
-    close: () => db.close(),
   };
 }
 
-function postgres(url: string): Database {
+async function postgres(url: string, readerUrl: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // A multi-statement text (schema, seed) answers with one result per statement: the last one counts.
-  const toResult = (r: pg.QueryResult | pg.QueryResult[]) => {
+  const query = async (sql: string, params?: unknown[]) => {
+    const r: pg.QueryResult | pg.QueryResult[] = await pool.query(sql, params);
     const last = Array.isArray(r) ? r[r.length - 1] : r;
-    return { rows: (last?.rows ?? []) as Record<string, unknown>[], columns: (last?.fields ?? []).map((f) => f.name) };
+    return { rows: (last?.rows ?? []) as Record<string, unknown>[], columns: (last?.fields ?? []).map((f: pg.FieldDef) => f.name) };
   };
+  let sandbox: QuerySandbox;
+  try {
+    await ensureSchema(query);
+    sandbox = await openPostgresSandbox(pool, { readerUrl });
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
   return {
     kind: "postgres",
-    query: async (sql, params) => toResult(await pool.query(sql, params)),
-    async readOnly(fn, statementTimeoutMs) {
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN READ ONLY");
-        await client.query(`SET LOCAL statement_timeout = ${Math.floor(statementTimeoutMs)}`);
-        return await fn(async (sql, params) => toResult(await client.query(sql, params)));
-      } finally {
-        await client.query("ROLLBACK").catch(() => undefined);
-        client.release();
-      }
+    query,
+    sandbox,
+    async close() {
+      await sandbox.close();
+      await pool.end();
     },
-    close: () => pool.end(),
   };
 }

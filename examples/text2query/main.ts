@@ -1,5 +1,6 @@
 // The Text2Query example server: `npm start`. Embedded defaults: PGlite in .data/pglite, the demo model.
-// Environment: PORT (3000), HOST (127.0.0.1), DATABASE_URL (PostgreSQL instead of PGlite), DATA_DIR,
+// Environment: PORT (3000), HOST (127.0.0.1), DATABASE_URL (PostgreSQL instead of PGlite, as the tables' owner)
+// with DATABASE_READER_URL (the role model-written SQL runs as: it can only read the shop's tables), DATA_DIR,
 // OPENAI_API_KEY (+ OPENAI_MODEL, OPENAI_BASE_URL for OpenAI-compatible servers), METRICS_TOKEN,
 // LANGFUSE_* and OTEL_EXPORTER_OTLP_* (trace export), LANGFUSE_SAMPLE_RATE.
 // Access (docs: security-http): API_TOKEN (bearer token on /api/*), ALLOWED_ORIGINS and ALLOWED_HOSTS (comma
@@ -54,7 +55,8 @@ async function chooseModel(): Promise<BaseChatModel> {
 }
 
 const databaseUrl = env("DATABASE_URL");
-const db = await openDatabase(databaseUrl ? { url: databaseUrl } : { dataDir: env("DATA_DIR") ?? ".data/pglite" });
+const readerUrl = env("DATABASE_READER_URL");
+const db = await openDatabase(databaseUrl ? { url: databaseUrl, ...(readerUrl ? { readerUrl } : {}) } : { dataDir: env("DATA_DIR") ?? ".data/pglite" });
 const model = await chooseModel();
 const langfuseBase = (env("LANGFUSE_BASE_URL") ?? env("LANGFUSE_HOST") ?? "https://cloud.langfuse.com").replace(/\/+$/, "");
 const langfuseUrl = env("LANGFUSE_PUBLIC_KEY") ? (env("LANGFUSE_PROJECT_ID") ? `${langfuseBase}/project/${env("LANGFUSE_PROJECT_ID")}/traces/{traceId}` : langfuseBase) : undefined;

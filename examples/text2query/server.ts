@@ -41,6 +41,8 @@ export interface Text2QueryServerOptions {
   traceContext?: InboundTraceContext;
   /** Timeouts and connection cap of the HTTP server `listen()` starts. */
   http?: HttpLimitsOptions;
+  /** Bytes of row data a query returns at most. @default 1 MiB */
+  maxBytes?: number;
 }
 
 export interface Text2QueryServer {
@@ -53,6 +55,8 @@ export interface Text2QueryServer {
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
+// A UUID; runs stored before run ids existed kept their trace id (32 hex) as their run id.
+const RUN_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/;
 const OUTCOMES = new Set(["success", "failed", "error"]);
 
 class BadRequest extends Error {
@@ -85,9 +89,9 @@ function parseQuestion(body: unknown): { question: string; userId?: string; sess
   return { question: question.trim(), ...(userId !== undefined ? { userId } : {}), ...(sessionId !== undefined ? { sessionId } : {}) };
 }
 
-function traceIdParam(req: Request): string {
-  const id = String(req.params.traceId ?? "").toLowerCase();
-  if (!TRACE_ID.test(id)) throw new BadRequest("traceId must be 32 hexadecimal characters (the traceId a query returned)");
+function runIdParam(req: Request): string {
+  const id = String(req.params.runId ?? "").toLowerCase();
+  if (!RUN_ID.test(id)) throw new BadRequest("runId must be the runId a query returned (a UUID)");
   return id;
 }
 
@@ -110,7 +114,7 @@ export function createText2QueryServer(options: Text2QueryServerOptions): Text2Q
   const metrics = options.metrics ?? new WorkflowMetrics({ registry, prefix: "text2query_" });
   const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
   const tracer = new WorkflowTracer({ tracerProvider, metrics, captureContent: options.captureContent ?? true });
-  const refused = new Counter({ name: "text2query_sql_refused_total", help: "Generated SQL refused before reaching the database (destructive or multi-statement).", registers: [registry] });
+  const refused = new Counter({ name: "text2query_sql_refused_total", help: "Generated SQL refused before reaching the database (not a single SELECT over the shop's tables with allowed functions).", registers: [registry] });
   const service = new Text2QueryService({
     db: options.db,
     model: options.model,
@@ -120,6 +124,7 @@ export function createText2QueryServer(options: Text2QueryServerOptions): Text2Q
     otelTracer: tracerProvider.getTracer("text2query"),
     ...(options.statementTimeoutMs !== undefined ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
     ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
+    ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
     onSqlRefused: (reason) => {
       refused.inc();
       log.warn({ reason }, "generated SQL refused");
@@ -174,22 +179,24 @@ export function createText2QueryServer(options: Text2QueryServerOptions): Text2Q
       const limitText = req.query.limit ?? "50";
       const limit = typeof limitText === "string" ? Number(limitText) : Number.NaN;
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new BadRequest('"limit" must be an integer from 1 to 500');
-      res.json({ runs: await service.runs.list({ limit, ...(outcome !== undefined ? { outcome } : {}) }) });
+      const traceId = req.query.traceId;
+      if (traceId !== undefined && (typeof traceId !== "string" || !TRACE_ID.test(traceId))) throw new BadRequest('"traceId" must be 32 lowercase hexadecimal characters');
+      res.json({ runs: await service.runs.list({ limit, ...(outcome !== undefined ? { outcome } : {}), ...(traceId !== undefined ? { traceId } : {}) }) });
     }),
   );
   app.get(
-    "/api/runs/:traceId",
+    "/api/runs/:runId",
     route(async (req, res) => {
-      const run = await service.runs.get(traceIdParam(req));
-      if (run === undefined) res.status(404).json({ error: "no run with this traceId" });
+      const run = await service.runs.get(runIdParam(req));
+      if (run === undefined) res.status(404).json({ error: "no run with this runId" });
       else res.json(run);
     }),
   );
   app.post(
-    "/api/runs/:traceId/replay",
+    "/api/runs/:runId/replay",
     route(async (req, res) => {
-      const report = await service.replay(traceIdParam(req));
-      if (report === undefined) res.status(404).json({ error: "no run with this traceId" });
+      const report = await service.replay(runIdParam(req));
+      if (report === undefined) res.status(404).json({ error: "no run with this runId" });
       else res.json(report);
     }),
   );

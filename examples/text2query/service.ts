@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { context, trace, type Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
@@ -16,6 +16,9 @@ export interface Question {
 }
 
 export interface Answer {
+  /** The stored run's id: GET /api/runs/<runId>, POST /api/runs/<runId>/replay. */
+  runId: string;
+  /** The trace of the request (a caller's traceparent can make several runs share one). */
   traceId: string;
   intent: string | null;
   confidence: number | null;
@@ -32,7 +35,7 @@ export interface Answer {
 }
 
 export interface ReplayReport {
-  traceId: string;
+  runId: string;
   original: StoredRun;
   replay: Answer;
   sqlMatches: boolean;
@@ -49,7 +52,9 @@ export interface Text2QueryServiceOptions {
   otelTracer: Tracer;
   statementTimeoutMs?: number;
   maxRows?: number;
-  /** Called when generated SQL is refused (destructive, multi-statement). */
+  /** Bytes of row data a query returns at most. @default 1 MiB */
+  maxBytes?: number;
+  /** Called when generated SQL is refused (not a single SELECT over the shop's tables with allowed functions). */
   onSqlRefused?: (reason: string) => void;
 }
 
@@ -72,7 +77,12 @@ export class Text2QueryService {
   private readonly workflow: ReturnType<typeof buildText2QueryWorkflow>;
 
   constructor(private readonly options: Text2QueryServiceOptions) {
-    this.sql = new SqlRunner(options.db, { statementTimeoutMs: options.statementTimeoutMs ?? 5000, maxRows: options.maxRows ?? 1000, onRefused: options.onSqlRefused });
+    this.sql = new SqlRunner(options.db, {
+      statementTimeoutMs: options.statementTimeoutMs ?? 5000,
+      maxRows: options.maxRows ?? 1000,
+      ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
+      ...(options.onSqlRefused !== undefined ? { onRefused: options.onSqlRefused } : {}),
+    });
     this.runs = new RunStore(options.db);
     this.workflow = buildText2QueryWorkflow({ model: options.model, sql: this.sql });
   }
@@ -89,12 +99,12 @@ export class Text2QueryService {
     });
   }
 
-  async replay(traceId: string): Promise<ReplayReport | undefined> {
-    const original = await this.runs.get(traceId);
+  async replay(runId: string): Promise<ReplayReport | undefined> {
+    const original = await this.runs.get(runId);
     if (original === undefined) return undefined;
     const replay = await this.ask({ question: original.question });
     return {
-      traceId,
+      runId,
       original,
       replay,
       sqlMatches: replay.sql === original.sql,
@@ -123,6 +133,7 @@ export class Text2QueryService {
     const durationMs = performance.now() - started;
     const costUsd = roundUsd(costs.events.reduce((a, c) => a + c.costUsd, 0));
     const answer: Answer = {
+      runId: randomUUID(),
       traceId,
       intent: state?.intent ?? null,
       confidence: state?.confidence ?? null,
@@ -141,6 +152,7 @@ export class Text2QueryService {
     else if (state?.intent === "out_of_scope") answer.message = "I answer questions about the shop's orders, customers and products.";
 
     const run: StoredRun = {
+      runId: answer.runId,
       traceId,
       question: q.question,
       userHash,

@@ -1,41 +1,75 @@
-import type { Database, QueryResult } from "./database.js";
-import { categorize, refuseUnsafe, type ErrorCategory } from "./sql-guard.js";
+import { boundedSelect, readBounded, type BoundedResult } from "./bounded-select.js";
+import type { Database } from "./database.js";
+import { categorize, judgeSql, loadSqlParser, type ErrorCategory } from "./sql-guard.js";
 
 export type Validation = { valid: true } | { valid: false; category: ErrorCategory; error: string };
 
-export interface Execution extends QueryResult {
-  /** True when the result had more rows than the limit (the rest are not returned). */
-  truncated: boolean;
-}
+export type Execution = BoundedResult;
 
 export class SqlRefusedError extends Error {
   override name = "SqlRefusedError";
   readonly status = 400;
+  constructor(
+    message: string,
+    readonly category: ErrorCategory,
+  ) {
+    super(message);
+  }
 }
 
-/** Validates generated SQL for real (EXPLAIN on the database) and executes it read-only, bounded. */
+export interface SqlRunnerLimits {
+  /** Each validation and each execution ends after this long (waiting for a slot can take as long again). */
+  statementTimeoutMs: number;
+  maxRows: number;
+  /** Bytes of row data an execution returns at most; the rest is cut and the result marked truncated. @default 1 MiB */
+  maxBytes?: number;
+  /** Called for each statement the guard refuses (forbidden_statement), for the service's counter. */
+  onRefused?: (reason: string) => void;
+}
+
+/**
+ * Validates model-written SQL (PostgreSQL's parser and an allow-list, then EXPLAIN in the sandbox) and executes
+ * it in the sandbox, bounded in time, rows and bytes. The SQL reaches the database only inside the runner's
+ * own single statement, sent with the extended protocol.
+ */
 export class SqlRunner {
-  /** Statements refused by the guard (destructive, multi-statement), for the service's own counter. */
+  /** Statements refused by the guard (forbidden_statement), for the service's own counter. */
   refused = 0;
+  private readonly maxBytes: number;
 
   constructor(
     private readonly db: Database,
-    private readonly limits: { statementTimeoutMs: number; maxRows: number; onRefused?: (reason: string) => void },
-  ) {}
+    private readonly limits: SqlRunnerLimits,
+  ) {
+    for (const key of ["statementTimeoutMs", "maxRows"] as const) {
+      if (!Number.isInteger(limits[key]) || limits[key] < 1) throw new Error(`SqlRunner: ${key} must be a positive integer, got ${String(limits[key])}`);
+    }
+    this.maxBytes = limits.maxBytes ?? 1024 * 1024;
+    if (!Number.isInteger(this.maxBytes) || this.maxBytes < 1) throw new Error(`SqlRunner: maxBytes must be a positive integer, got ${String(limits.maxBytes)}`);
+  }
 
-  private refuse(reason: string): void {
-    this.refused++;
-    this.limits.onRefused?.(reason);
+  /** The statement to run, or why not; refusals of the guard are counted. */
+  private async judge(sql: string): Promise<{ statement: string } | { category: ErrorCategory; error: string }> {
+    await loadSqlParser();
+    const verdict = judgeSql(sql);
+    if (verdict.allowed) return { statement: verdict.statement };
+    if (verdict.category === "forbidden_statement") {
+      this.refused++;
+      this.limits.onRefused?.(verdict.reason);
+    }
+    return { category: verdict.category, error: verdict.reason };
+  }
+
+  private bounded(statement: string): string {
+    return boundedSelect(statement, { maxRows: this.limits.maxRows, maxBytes: this.maxBytes });
   }
 
   async validate(sql: string): Promise<Validation> {
-    const refusal = refuseUnsafe(sql);
-    if (refusal !== undefined) {
-      this.refuse(refusal);
-      return { valid: false, category: "forbidden_statement", error: refusal };
-    }
+    const judged = await this.judge(sql);
+    if (!("statement" in judged)) return { valid: false, ...judged };
     try {
-      await this.db.readOnly((query) => query(`EXPLAIN ${stripSemicolon(sql)}`), this.limits.statementTimeoutMs);
+      // The database's own errors (unknown column, type mismatch) for the statement exactly as it will run.
+      await this.db.sandbox.query(`EXPLAIN ${this.bounded(judged.statement)}`, this.limits.statementTimeoutMs);
       return { valid: true };
     } catch (error) {
       return { valid: false, category: categorize(error), error: error instanceof Error ? error.message : String(error) };
@@ -43,18 +77,9 @@ export class SqlRunner {
   }
 
   async execute(sql: string): Promise<Execution> {
-    const refusal = refuseUnsafe(sql);
-    if (refusal !== undefined) {
-      this.refuse(refusal);
-      throw new SqlRefusedError(refusal);
-    }
-    const limit = this.limits.maxRows;
-    const result = await this.db.readOnly((query) => query(`SELECT * FROM (${stripSemicolon(sql)}) AS result LIMIT ${limit + 1}`), this.limits.statementTimeoutMs);
-    const truncated = result.rows.length > limit;
-    return { rows: truncated ? result.rows.slice(0, limit) : result.rows, columns: result.columns, truncated };
+    const judged = await this.judge(sql);
+    if (!("statement" in judged)) throw new SqlRefusedError(judged.error, judged.category);
+    const result = await this.db.sandbox.query(this.bounded(judged.statement), this.limits.statementTimeoutMs);
+    return readBounded(result, { maxRows: this.limits.maxRows, maxBytes: this.maxBytes });
   }
-}
-
-function stripSemicolon(sql: string): string {
-  return sql.trim().replace(/;\s*$/, "");
 }

@@ -1,15 +1,18 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { boundedSelect } from "../../examples/text2query/bounded-select.js";
 import { openDatabase, type Database } from "../../examples/text2query/database.js";
 import { DemoChatModel } from "../../examples/text2query/demo-model.js";
 import { createText2QueryServer } from "../../examples/text2query/server.js";
 import { SqlRunner } from "../../examples/text2query/sql-runner.js";
+import { Scrape } from "../support/exposition.js";
 import { setupOtel } from "../support/otel.js";
-
-/** A real PostgreSQL server: .ci/run installs Debian's postgresql, starts it and sets this variable. */
-const DATABASE_URL = process.env.TEXT2QUERY_TEST_DATABASE_URL ?? "postgres://text2query:text2query@127.0.0.1:5432/text2query_test";
+import { HostileLlm, hostileSql } from "./hostile-llm.js";
+import { DATABASE_URL, READER_URL } from "./postgres-urls.js";
 
 describe("example Text2Query on a real PostgreSQL server (DATABASE_URL)", () => {
   let db: Database;
@@ -28,7 +31,7 @@ describe("example Text2Query on a real PostgreSQL server (DATABASE_URL)", () => 
     await probe.query("DROP TABLE IF EXISTS order_items, orders, products, customers, query_runs, llm_cost_events CASCADE");
     await probe.end();
     otel = setupOtel();
-    db = await openDatabase({ url: DATABASE_URL });
+    db = await openDatabase({ url: DATABASE_URL, readerUrl: READER_URL });
     ({ server, url } = await createText2QueryServer({ db, model: new DemoChatModel(), tracerProvider: otel.provider, log: pino({ level: "silent" }) }).listen(0));
   }, 60_000);
   afterAll(async () => {
@@ -54,15 +57,142 @@ describe("example Text2Query on a real PostgreSQL server (DATABASE_URL)", () => 
   it("validates with EXPLAIN on the server, corrects, and replays", async () => {
     const answer = await ask("What is the average order value?");
     expect(answer).toMatchObject({ outcome: "success", corrections: 1 });
-    const replay = (await (await fetch(`${url}/api/runs/${answer.traceId}/replay`, { method: "POST" })).json()) as Record<string, unknown>;
+    const replay = (await (await fetch(`${url}/api/runs/${answer.runId}/replay`, { method: "POST" })).json()) as Record<string, unknown>;
     expect(replay).toMatchObject({ sqlMatches: true, rowsMatch: true });
   });
 
   it("enforces the statement timeout and read-only execution on the server", async () => {
     const runner = new SqlRunner(db, { statementTimeoutMs: 100, maxRows: 10 });
     await expect(runner.execute("SELECT count(*) FROM generate_series(1, 500000000)")).rejects.toMatchObject({ code: "57014" });
-    // Even SQL that slips past the guard cannot write: the transaction is READ ONLY.
-    await expect(db.readOnly((q) => q("UPDATE orders SET status = 'lost'"), 1000)).rejects.toMatchObject({ code: "25006" });
+    // Even SQL that slips past the guard cannot write: the transaction is READ ONLY (and the role may not).
+    await expect(db.sandbox.query("UPDATE orders SET status = 'lost'", 1000)).rejects.toMatchObject({ code: "25006" });
     expect((await db.query("SELECT count(*)::int AS n FROM orders WHERE status = 'lost'")).rows[0]!.n).toBe(0);
+  });
+});
+
+const TIMEOUT_MS = 1000;
+// Where `COPY … TO PROGRAM 'touch …'` would leave its mark (the server runs as postgres, /tmp is writable).
+const marker = `/tmp/text2query-pwned-${randomBytes(6).toString("hex")}`;
+const HOSTILE_SQL = hostileSql(marker);
+
+describe("example Text2Query against a hostile model on a real PostgreSQL, connected as the tables' owner", () => {
+  let db: Database;
+  let owner: pg.Client;
+  let server: Server;
+  let url: string;
+  let otel: ReturnType<typeof setupOtel>;
+  const llm = new HostileLlm();
+
+  beforeAll(async () => {
+    owner = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 5000 });
+    try {
+      await owner.connect();
+    } catch (error) {
+      throw new Error(`PostgreSQL is not reachable at ${DATABASE_URL} (${(error as Error).message}). Run bash .ci/run, which installs and starts Debian's postgresql, or set TEXT2QUERY_TEST_DATABASE_URL.`);
+    }
+    await owner.query("DROP TABLE IF EXISTS order_items, orders, products, customers, query_runs, llm_cost_events CASCADE");
+    otel = setupOtel();
+    await llm.start();
+    db = await openDatabase({ url: DATABASE_URL, readerUrl: READER_URL });
+    ({ server, url } = await createText2QueryServer({ db, model: llm.model(), tracerProvider: otel.provider, log: pino({ level: "silent" }), statementTimeoutMs: TIMEOUT_MS }).listen(0));
+  }, 60_000);
+  afterAll(async () => {
+    await new Promise((r) => server?.close(r));
+    await db?.close();
+    await owner?.end();
+    await llm.stop();
+    await otel?.shutdown();
+  });
+
+  const ask = async (question: string) => {
+    const res = await fetch(`${url}/api/query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question }) });
+    const text = await res.text();
+    return { status: res.status, bytes: text.length, body: JSON.parse(text) as Record<string, any> };
+  };
+  const rows = async () => Number((await owner.query("SELECT (SELECT count(*) FROM order_items) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM customers) AS n")).rows[0].n);
+
+  it("refuses every attack of the issue and loses no row; no shell command runs", async () => {
+    const before = await rows();
+    expect(before).toBe(11_700 + 6_000 + 600);
+    for (const sql of HOSTILE_SQL) {
+      const { body } = await ask(sql);
+      expect(body, sql).toMatchObject({ outcome: "failed", rows: [] });
+    }
+    expect(await rows()).toBe(before);
+    expect(existsSync(marker)).toBe(false);
+    const m = new Scrape(await (await fetch(`${url}/metrics`)).text());
+    expect(m.value("text2query_sql_refused_total")).toBe(HOSTILE_SQL.length * 4);
+  });
+
+  it("below the guard, the reader role can run one read-only statement and read the shop's tables, nothing else", async () => {
+    const before = await rows();
+    // The extended protocol: the server itself refuses a second statement, so COMMIT cannot end READ ONLY.
+    await expect(db.sandbox.query("SELECT '--'; COMMIT; DELETE FROM order_items", TIMEOUT_MS)).rejects.toMatchObject({ code: "42601" });
+    await expect(db.sandbox.query("DELETE FROM order_items", TIMEOUT_MS)).rejects.toMatchObject({ code: "25006" });
+    await expect(db.sandbox.query(`COPY (SELECT 1) TO PROGRAM 'touch ${marker}'`, TIMEOUT_MS)).rejects.toThrow();
+    await expect(db.sandbox.query("SELECT count(*) FROM query_runs", TIMEOUT_MS)).rejects.toMatchObject({ code: "42501" });
+    await expect(db.sandbox.query("SELECT count(*) FROM llm_cost_events", TIMEOUT_MS)).rejects.toMatchObject({ code: "42501" });
+    const tables = await db.sandbox.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1", TIMEOUT_MS);
+    expect(tables.rows.map((r) => r.table_name)).toEqual(["customers", "order_items", "orders", "products"]);
+    const settings = await db.sandbox.query(
+      "SELECT current_setting('work_mem') AS work_mem, current_setting('default_transaction_read_only') AS read_only, current_setting('search_path') AS search_path, current_user AS role",
+      TIMEOUT_MS,
+    );
+    expect(settings.rows[0]).toEqual({ work_mem: "8MB", read_only: "on", search_path: "public", role: "text2query_reader" });
+    expect(await rows()).toBe(before);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("ends a sleep at the timeout, and twelve of them at once neither exhaust the service's pool nor wait without bound", async () => {
+    const started = performance.now();
+    await expect(db.sandbox.query("SELECT pg_sleep(20)", 300)).rejects.toMatchObject({ code: "57014" });
+    expect(performance.now() - started).toBeLessThan(300 + 500);
+
+    const burst = Array.from({ length: 12 }, () => db.sandbox.query("SELECT pg_sleep(20)", TIMEOUT_MS).then(() => performance.now(), () => performance.now()));
+    const burstStart = performance.now();
+    let done = false;
+    const all = Promise.all(burst).finally(() => (done = true));
+    const ready: number[] = [];
+    while (!done) {
+      ready.push((await fetch(`${url}/readyz`)).status);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const ends = await all;
+    expect(ready.length).toBeGreaterThan(5);
+    expect(ready.every((s) => s === 200)).toBe(true);
+    // 4 run at once, the rest wait at most one timeout for a connection, then run at most one timeout.
+    for (const end of ends) expect(end - burstStart).toBeLessThan(2 * TIMEOUT_MS + 500);
+  });
+
+  it("bounds a result's bytes on the server: a 5 MB aggregate does not cross the wire", async () => {
+    const { body, bytes } = await ask("SELECT string_agg(c1.email || c2.email, ',') AS emails FROM customers c1, customers c2 WHERE c2.customer_id <= 200");
+    expect(body).toMatchObject({ outcome: "success", truncated: true, rows: [] });
+    expect(bytes).toBeLessThan(16 * 1024);
+    // The same bounded statement on a reader connection of our own: what the socket received.
+    const reader = new pg.Client({ connectionString: READER_URL });
+    await reader.connect();
+    try {
+      const socket = (reader as unknown as { connection: { stream: { bytesRead: number } } }).connection.stream;
+      const before = socket.bytesRead;
+      const sql = boundedSelect("SELECT string_agg(c1.email || c2.email, ',') AS emails FROM customers c1, customers c2 WHERE c2.customer_id <= 200", { maxRows: 1000, maxBytes: 1024 * 1024 });
+      await reader.query({ text: sql, values: [] });
+      expect(socket.bytesRead - before).toBeLessThan(16 * 1024);
+      const unbounded = socket.bytesRead;
+      await reader.query("SELECT string_agg(c1.email || c2.email, ',') AS emails FROM customers c1, customers c2 WHERE c2.customer_id <= 200");
+      expect(socket.bytesRead - unbounded).toBeGreaterThan(4 * 1024 * 1024);
+    } finally {
+      await reader.end();
+    }
+  });
+
+  it("refuses to start when the query role could do more than read the shop's tables", async () => {
+    await expect(openDatabase({ url: DATABASE_URL })).rejects.toThrow(/DATABASE_READER_URL is required with DATABASE_URL/);
+    await expect(openDatabase({ url: DATABASE_URL, readerUrl: DATABASE_URL })).rejects.toThrow(/same role as DATABASE_URL/);
+    await owner.query("GRANT INSERT ON orders TO text2query_reader");
+    try {
+      await expect(openDatabase({ url: DATABASE_URL, readerUrl: READER_URL })).rejects.toThrow(/can still read or write orders/);
+    } finally {
+      await owner.query("REVOKE INSERT ON orders FROM text2query_reader");
+    }
   });
 });

@@ -95,15 +95,15 @@ describe("example Text2Query server over real HTTP (PGlite)", () => {
     const failed = await ask("How many refunds last quarter?");
     expect(failed).toMatchObject({ outcome: "failed", corrections: 3 });
     const list = (await (await fetch(`${url}/api/runs?outcome=failed`)).json()) as { runs: any[] };
-    expect(list.runs.map((r) => r.traceId)).toContain(failed.traceId);
-    const stored = (await (await fetch(`${url}/api/runs/${failed.traceId}`)).json()) as any;
-    expect(stored).toMatchObject({ traceId: failed.traceId, outcome: "failed", corrections: 3 });
+    expect(list.runs.map((r) => r.runId)).toContain(failed.runId);
+    const stored = (await (await fetch(`${url}/api/runs/${failed.runId}`)).json()) as any;
+    expect(stored).toMatchObject({ runId: failed.runId, traceId: failed.traceId, outcome: "failed", corrections: 3 });
     expect(stored.costs).toHaveLength(6); // intent, plan, generate, 3 corrections
 
     const answered = await ask("Revenue by category");
-    const replay = await post(`/api/runs/${answered.traceId}/replay`, {});
+    const replay = await post(`/api/runs/${answered.runId}/replay`, {});
     expect(replay.status).toBe(200);
-    expect(await replay.json()).toMatchObject({ traceId: answered.traceId, sqlMatches: true, rowsMatch: true });
+    expect(await replay.json()).toMatchObject({ runId: answered.runId, sqlMatches: true, rowsMatch: true });
   });
 
   it("reports dollars without floating-point noise in answers and stored runs", async () => {
@@ -118,11 +118,12 @@ describe("example Text2Query server over real HTTP (PGlite)", () => {
   });
 
   it("answers 400 and 404 JSON for bad and unknown run ids and parameters", async () => {
-    expect((await fetch(`${url}/api/runs/not-a-trace`)).status).toBe(400);
-    const missing = await fetch(`${url}/api/runs/${"a".repeat(32)}`);
+    expect((await fetch(`${url}/api/runs/not-a-run`)).status).toBe(400);
+    const missing = await fetch(`${url}/api/runs/00000000-0000-4000-8000-000000000000`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ error: "no run with this traceId" });
-    expect((await post(`/api/runs/${"b".repeat(32)}/replay`, {})).status).toBe(404);
+    expect(await missing.json()).toEqual({ error: "no run with this runId" });
+    expect((await post(`/api/runs/00000000-0000-4000-8000-00000000000b/replay`, {})).status).toBe(404);
+    expect((await fetch(`${url}/api/runs?traceId=xyz`)).status).toBe(400);
     expect((await fetch(`${url}/api/runs?outcome=maybe`)).status).toBe(400);
     expect((await fetch(`${url}/api/runs?limit=0`)).status).toBe(400);
     const unknown = await fetch(`${url}/api/nothing-here`);

@@ -43,7 +43,8 @@ describe("example Text2Query service: runs stored for replay, cost events, corre
     const answer = await service.ask({ question: "How many customers in FR?", userId: "alice@example.com", sessionId: "s-1" });
     expect(answer).toMatchObject({ outcome: "success", corrections: 1, intent: "sql_query" });
     expect(answer.traceId).toMatch(/^[0-9a-f]{32}$/);
-    const stored = (await service.runs.get(answer.traceId))!;
+    expect(answer.runId).toMatch(/^[0-9a-f-]{36}$/);
+    const stored = (await service.runs.get(answer.runId))!;
     expect(stored).toMatchObject({ question: "How many customers in FR?", outcome: "success", sql: answer.sql, rowCount: 1, corrections: 1, sessionId: "s-1" });
     expect(stored.userHash).toMatch(/^[0-9a-f]{16}$/);
     expect(JSON.stringify(stored)).not.toContain("alice@example.com");
@@ -61,18 +62,18 @@ describe("example Text2Query service: runs stored for replay, cost events, corre
     expect(answer.outcome).toBe("failed");
     expect(answer.message).toMatch(/could not write valid SQL after 3 corrections: relation .* does not exist/);
     const failed = await service.runs.list({ outcome: "failed", limit: 10 });
-    expect(failed.map((r) => r.traceId)).toContain(answer.traceId);
+    expect(failed.map((r) => r.runId)).toContain(answer.runId);
     expect(failed.every((r) => r.outcome === "failed")).toBe(true);
-    expect(failed.find((r) => r.traceId === answer.traceId)!.error).toMatch(/does not exist/);
+    expect(failed.find((r) => r.runId === answer.runId)!.error).toMatch(/does not exist/);
   });
 
   it("replays a stored run: same SQL, same rows, in a new trace", async () => {
     const first = await service.ask({ question: "Top 3 customers by revenue" });
-    const report = (await service.replay(first.traceId))!;
+    const report = (await service.replay(first.runId))!;
     expect(report).toMatchObject({ sqlMatches: true, rowsMatch: true });
     expect(report.replay.traceId).not.toBe(first.traceId);
     expect(report.replay.rows).toEqual(first.rows);
-    expect(await service.replay("0".repeat(32))).toBeUndefined();
+    expect(await service.replay("00000000-0000-4000-8000-000000000000")).toBeUndefined();
   });
 
   it("logs every line of a request with the request's trace id", async () => {

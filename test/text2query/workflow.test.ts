@@ -3,7 +3,7 @@ import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../examples/text2query/database.js";
 import { DemoChatModel } from "../../examples/text2query/demo-model.js";
-import { refuseUnsafe } from "../../examples/text2query/sql-guard.js";
+import { judgeSql, loadSqlParser } from "../../examples/text2query/sql-guard.js";
 import { SqlRunner } from "../../examples/text2query/sql-runner.js";
 import { buildText2QueryWorkflow } from "../../examples/text2query/workflow.js";
 import { WorkflowMetrics, WorkflowTracer } from "../../src/index.js";
@@ -21,6 +21,7 @@ describe("example Text2Query workflow on embedded PGlite", () => {
 
   beforeAll(async () => {
     db = await openDatabase({});
+    await loadSqlParser();
     runner = new SqlRunner(db, { statementTimeoutMs: 5000, maxRows: 50 });
     workflow = buildText2QueryWorkflow({ model: new DemoChatModel(), sql: runner });
   }, 60_000);
@@ -75,15 +76,24 @@ describe("example Text2Query workflow on embedded PGlite", () => {
 
   it("refuses destructive and multi-statement SQL before it reaches the database, and executes read-only", async () => {
     for (const sql of ["DELETE FROM orders", "SELECT 1; DROP TABLE orders", "UPDATE orders SET status = 'x'", "WITH x AS (DELETE FROM orders RETURNING *) SELECT * FROM x", "SELECT pg_sleep(10)"]) {
-      expect(refuseUnsafe(sql), sql).toBeDefined();
+      expect(judgeSql(sql), sql).toMatchObject({ allowed: false, category: "forbidden_statement" });
       expect(await runner.validate(sql)).toMatchObject({ valid: false, category: "forbidden_statement" });
       await expect(runner.execute(sql)).rejects.toThrow(/allowed/);
     }
-    expect(refuseUnsafe("SELECT 'delete me' AS label -- drop\nFROM orders")).toBeUndefined();
+    expect(judgeSql("SELECT 'delete me' AS label -- drop\nFROM orders")).toMatchObject({ allowed: true });
     expect((await db.query("SELECT count(*)::int AS n FROM orders")).rows[0]!.n).toBe(6000);
     const limited = await runner.execute("SELECT * FROM orders");
     expect(limited).toMatchObject({ truncated: true });
     expect(limited.rows).toHaveLength(50);
+  });
+
+  it("refuses limits that cannot work at construction, naming the option", async () => {
+    expect(() => new SqlRunner(db, { statementTimeoutMs: 0, maxRows: 10 })).toThrow("SqlRunner: statementTimeoutMs must be a positive integer, got 0");
+    expect(() => new SqlRunner(db, { statementTimeoutMs: 1000, maxRows: 1.5 })).toThrow("SqlRunner: maxRows must be a positive integer, got 1.5");
+    expect(() => new SqlRunner(db, { statementTimeoutMs: 1000, maxRows: 10, maxBytes: -1 })).toThrow("SqlRunner: maxBytes must be a positive integer, got -1");
+    const { PgliteSandbox } = await import("../../examples/text2query/pglite-sandbox.js");
+    expect(() => new PgliteSandbox({ schemaSql: "", seedSql: "", workMem: "8MB'; DROP" })).toThrow(`workMem must look like "8MB" or "512kB", got "8MB'; DROP"`);
+    expect(() => new PgliteSandbox({ schemaSql: "", seedSql: "", maxWaiting: -1 })).toThrow("maxWaiting must be an integer ≥ 0, got -1");
   });
 
   it("reports realistic usage: the long generation prompt is served from the cache after the first call", async () => {
