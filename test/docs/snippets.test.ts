@@ -11,7 +11,7 @@ import { codeBlocks, docFiles, root, type CodeBlock } from "./markdown.js";
 /** Fence languages that are compiled. */
 const TYPESCRIPT = new Set(["ts", "typescript"]);
 /** Fence languages that say "this is not TypeScript": the only way for a block to skip the compiler. */
-const NOT_CODE = new Set(["sh", "text", "json", "promql", "yaml", "mermaid"]);
+const NOT_CODE = new Set(["sh", "text", "json", "promql", "yaml", "mermaid", "sql"]);
 
 function compile(blocks: CodeBlock[]): string[] {
   const config = ts.readConfigFile(path.join(root, "tsconfig.json"), ts.sys.readFile);
