@@ -26,7 +26,7 @@ import { asList, asMap, asString } from "./yaml.js";
 // real ChatOpenAI path (a loopback OpenAI-compatible server that answers as the demo model), a real Prometheus
 // scrapes them every second with deploy/prometheus's configuration and rule files, and sends its alerts to a
 // real Alertmanager run as compose runs it, which notifies loopback Slack and PagerDuty receivers.
-// Instance "a" uses gpt-4o-mini (priced), "b" a model with no price (deepseek-chat), as a canary would.
+// Instance "a" uses gpt-4o-mini (priced), "b" a model with no price (house-sql-7b, an in-house model), as a canary would.
 
 interface App {
   proc: Proc;
@@ -129,7 +129,7 @@ describe("the ops pack on live data: example server, Prometheus with the real ru
     // Alertmanager and Prometheus start meanwhile.
     const [portA, portB, promPort] = [await freePort(), await freePort(), await freePort()];
     const startA = startApp("a", portA, "gpt-4o-mini", llm.url, join(dir, "a"));
-    const startB = startApp("b", portB, "deepseek-chat", llm.url, join(dir, "b"));
+    const startB = startApp("b", portB, "house-sql-7b", llm.url, join(dir, "b"));
     startA.ready.catch(() => undefined);
     startB.ready.catch(() => undefined);
     a = { proc: startA.proc, url: `http://127.0.0.1:${portA}`, hostPort: `127.0.0.1:${portA}` };
@@ -290,7 +290,7 @@ describe("the ops pack on live data: example server, Prometheus with the real ru
     }
     expect(missing).toEqual([]);
     // The unpriced model's tokens come from instance b, the priced cost from a.
-    expect((await query("sum by (model) (text2query_llm_unpriced_tokens_total)")).map((s) => s.metric.model)).toEqual(["deepseek-chat"]);
+    expect((await query("sum by (model) (text2query_llm_unpriced_tokens_total)")).map((s) => s.metric.model)).toEqual(["house-sql-7b"]);
     expect((await query("sum by (model) (text2query_llm_cost_dollars_total)")).map((s) => s.metric.model)).toEqual(["gpt-4o-mini"]);
   });
 
