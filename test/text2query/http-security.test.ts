@@ -64,10 +64,10 @@ describe("example server against a hostile client: Host/Origin checks, API token
 
   it("refuses a cross-site form POST to /replay with 403 JSON and a reason, and the replay does not run", async () => {
     const { url } = await start();
-    const { traceId } = (await (await ask(url)).json()) as { traceId: string };
+    const { runId } = (await (await ask(url)).json()) as { runId: string };
     const before = ((await (await fetch(`${url}/api/runs?limit=500`)).json()) as { runs: unknown[] }).runs.length;
     // What a browser sends for <form method=post action="http://127.0.0.1:3000/api/runs/…/replay"> on another site.
-    const res = await raw(url, `/api/runs/${traceId}/replay`, {
+    const res = await raw(url, `/api/runs/${runId}/replay`, {
       method: "POST",
       headers: { host: new URL(url).host, origin: "https://evil.example", "sec-fetch-site": "cross-site", "content-type": "application/x-www-form-urlencoded" },
       body: "x=1",
@@ -75,13 +75,13 @@ describe("example server against a hostile client: Host/Origin checks, API token
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ error: 'cross-origin request refused: Origin "https://evil.example" is not allowed (add it to allowedOrigins / ALLOWED_ORIGINS)' });
     for (const origin of ["null", "http://127.0.0.1.evil.example", "http://localhost:1"]) {
-      expect((await raw(url, `/api/runs/${traceId}/replay`, { method: "POST", headers: { host: new URL(url).host, origin } })).status, origin).toBe(403);
+      expect((await raw(url, `/api/runs/${runId}/replay`, { method: "POST", headers: { host: new URL(url).host, origin } })).status, origin).toBe(403);
     }
     const after = ((await (await fetch(`${url}/api/runs?limit=500`)).json()) as { runs: unknown[] }).runs.length;
     expect(after).toBe(before);
     // The same request from the page's own origin, or without Origin (curl), runs.
-    expect((await raw(url, `/api/runs/${traceId}/replay`, { method: "POST", headers: { host: new URL(url).host, origin: url } })).status).toBe(200);
-    expect((await raw(url, `/api/runs/${traceId}/replay`, { method: "POST", headers: { host: new URL(url).host } })).status).toBe(200);
+    expect((await raw(url, `/api/runs/${runId}/replay`, { method: "POST", headers: { host: new URL(url).host, origin: url } })).status).toBe(200);
+    expect((await raw(url, `/api/runs/${runId}/replay`, { method: "POST", headers: { host: new URL(url).host } })).status).toBe(200);
   });
 
   it("refuses a foreign Host (DNS rebinding) on every endpoint with 403 JSON; loopback names, allowed hosts and origins pass", async () => {

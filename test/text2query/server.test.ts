@@ -109,8 +109,8 @@ describe("example Text2Query server over real HTTP (PGlite)", () => {
   it("reports dollars without floating-point noise in answers and stored runs", async () => {
     for (const question of ["How many orders are there?", "Revenue by month", "How many customers in JP?", "Top 5 customers by revenue", "Which products have never been ordered?"]) {
       const text = await (await post("/api/query", { question })).text();
-      const { traceId } = JSON.parse(text) as { traceId: string };
-      const stored = await (await fetch(`${url}/api/runs/${traceId}`)).text();
+      const { runId } = JSON.parse(text) as { runId: string };
+      const stored = await (await fetch(`${url}/api/runs/${runId}`)).text();
       const amounts = [...`${text}${stored}`.matchAll(/"costUsd":([^,}]+)/g)].map((m) => m[1]!);
       expect(amounts.length, question).toBeGreaterThanOrEqual(4);
       for (const amount of amounts) expect(amount, question).toMatch(/^0(\.\d{1,10})?$/);
