@@ -3,7 +3,7 @@ import { context, ROOT_CONTEXT, SpanKind, trace, TraceFlags } from "@opentelemet
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { Annotation, END, interrupt, MemorySaver, START, StateGraph } from "@langchain/langgraph";
-import { Registry } from "prom-client";
+import { Registry, type OpenMetricsContentType } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { setupTelemetry, TailSamplingProcessor, traceNode, WorkflowMetrics, WorkflowTracer, type Telemetry, type TelemetryOptions } from "../../src/index.js";
 import { CountingProcessor } from "../support/counting-processor.js";
@@ -33,7 +33,7 @@ async function receiver() {
 /** setupTelemetry exporting OTLP/JSON to a loopback receiver, a tracer on it, metrics in a fresh OpenMetrics registry. */
 async function telemetry(options: TelemetryOptions) {
   const otlp = await receiver();
-  const registry = new Registry();
+  const registry = new Registry<OpenMetricsContentType>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const metrics = new WorkflowMetrics({ registry, exemplars: true });
   const t = await setupTelemetry({ register: false, env: {}, metrics, log: () => undefined, otlp: { url: `${otlp.url}${TRACES}`, protocol: "http/json" }, scheduledDelayMs: 20, ...options });
@@ -103,14 +103,15 @@ describe("tail sampling: decided when the trace's root ends, with the run's outc
 
   it("metrics still count every run; the decisions are counted; exemplars point only at traces that arrived", async () => {
     const { telemetry: t, tracer, otlp, registry } = await telemetry({ sampleRate: 0.5 });
-    for (let i = 0; i < 40; i++) await buildText2QueryGraph().invoke({ question: "Tell me a joke about the weather" }, { callbacks: [tracer], runName: "ordinary" });
+    // Ordinary runs last: the exemplars left in each bucket are theirs (half of them dropped).
     await runScenarios(tracer);
+    for (let i = 0; i < 40; i++) await buildText2QueryGraph().invoke({ question: "Tell me a joke about the weather" }, { callbacks: [tracer], runName: "ordinary" });
     await t.forceFlush();
     const scrape = new Scrape(await registry.metrics());
-    expect(scrape.sum("queries_total")).toBe(45);
-    expect(scrape.sum("telemetry_sampled_traces_total")).toBe(45);
-    expect(scrape.value("telemetry_sampled_traces_total", { decision: "kept", reason: "outcome" })).toBe(t.stats().sampling!.kept.outcome);
-    expect(scrape.value("telemetry_sampled_traces_total", { decision: "dropped", reason: "ratio" })).toBe(t.stats().sampling!.dropped.ratio);
+    expect(scrape.sum("langgraph_queries_total")).toBe(45);
+    expect(scrape.sum("langgraph_telemetry_sampled_traces_total")).toBe(45);
+    expect(scrape.value("langgraph_telemetry_sampled_traces_total", { decision: "kept", reason: "outcome" })).toBe(t.stats().sampling!.kept.outcome);
+    expect(scrape.value("langgraph_telemetry_sampled_traces_total", { decision: "dropped", reason: "ratio" })).toBe(t.stats().sampling!.dropped.ratio);
     const arrived = new Set(otlp.spans(TRACES).map((s) => s.traceId));
     const exemplars = [...(await registry.metrics()).matchAll(/trace_id="([0-9a-f]{32})"/g)].map((m) => m[1]!);
     expect(exemplars.length).toBeGreaterThan(0);
@@ -322,7 +323,7 @@ describe("TailSamplingProcessor without setupTelemetry (a NodeSDK-style provider
     expect(s.kept.outcome).toBeGreaterThan(0);
     expect(new Set(byTrace.values())).toEqual(new Set([3]));
     // Metrics counted all 2,000 runs, sampled or not.
-    expect(new Scrape(await registry.metrics()).sum("queries_total")).toBe(2000);
+    expect(new Scrape(await registry.metrics()).sum("langgraph_queries_total")).toBe(2000);
     expect(heapHeld).toBeLessThan(400 * 1024 * 1024);
   }, 60_000);
 });
