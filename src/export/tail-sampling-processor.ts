@@ -1,4 +1,4 @@
-import { createTraceState, isSpanContextValid, trace, TraceFlags, type Attributes, type Context, type Link, type SpanKind } from "@opentelemetry/api";
+import { createTraceState, isSpanContextValid, trace, TraceFlags, type Attributes, type Context, type Link, type SpanContext, type SpanKind } from "@opentelemetry/api";
 import type { ReadableSpan, Sampler, SamplingResult, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { TailSamplingState, Workflow } from "../attributes.js";
 import { Faults } from "../express/faults.js";
@@ -287,11 +287,71 @@ export class TailSamplingProcessor implements SpanProcessor {
 
   /** The processors see the span end without the sampled flag: they release what they hold for it, and export nothing. */
   private discard(span: ReadableSpan): void {
+    this.forward(new UnsampledSpan(span));
+  }
+}
+
+/**
+ * An ended span as seen without the sampled flag: every field is the span's own (mutations of `attributes`
+ * reach it), only `spanContext().traceFlags` differs. A small delegating class: using the span as a prototype
+ * would turn it into a slow dictionary-mode object.
+ */
+class UnsampledSpan implements ReadableSpan {
+  private readonly context: SpanContext;
+  constructor(private readonly span: ReadableSpan) {
     const context = span.spanContext();
-    const unsampled = { ...context, traceFlags: context.traceFlags & ~TraceFlags.SAMPLED };
-    const view = Object.create(span) as ReadableSpan;
-    Object.defineProperty(view, "spanContext", { value: () => unsampled });
-    this.forward(view);
+    this.context = { ...context, traceFlags: context.traceFlags & ~TraceFlags.SAMPLED };
+  }
+  spanContext(): SpanContext {
+    return this.context;
+  }
+  get name() {
+    return this.span.name;
+  }
+  get kind() {
+    return this.span.kind;
+  }
+  get parentSpanContext() {
+    return this.span.parentSpanContext;
+  }
+  get startTime() {
+    return this.span.startTime;
+  }
+  get endTime() {
+    return this.span.endTime;
+  }
+  get status() {
+    return this.span.status;
+  }
+  get attributes() {
+    return this.span.attributes;
+  }
+  get links() {
+    return this.span.links;
+  }
+  get events() {
+    return this.span.events;
+  }
+  get duration() {
+    return this.span.duration;
+  }
+  get ended() {
+    return this.span.ended;
+  }
+  get resource() {
+    return this.span.resource;
+  }
+  get instrumentationScope() {
+    return this.span.instrumentationScope;
+  }
+  get droppedAttributesCount() {
+    return this.span.droppedAttributesCount;
+  }
+  get droppedEventsCount() {
+    return this.span.droppedEventsCount;
+  }
+  get droppedLinksCount() {
+    return this.span.droppedLinksCount;
   }
 }
 
