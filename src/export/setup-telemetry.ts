@@ -175,7 +175,7 @@ function summary(o: ResolvedTelemetryOptions): string {
   if (o.langfuse) targets.push(`Langfuse at ${o.langfuse.baseUrl}${o.langfuse.scores ? " (traces and scores)" : ""}`);
   if (o.otlp) targets.push(`OTLP ${o.otlp.protocol} at ${o.otlp.url}`);
   const where = targets.length > 0 ? `exporting to ${targets.join(" and ")}` : "no exporter configured (set LANGFUSE_PUBLIC_KEY/LANGFUSE_SECRET_KEY or OTEL_EXPORTER_OTLP_ENDPOINT): spans stay in this process";
-  const kept = o.keepRuns === false ? "" : " plus every failed, corrected or slow run (decided when each trace ends)";
+  const kept = o.keepRuns === false ? " (head sampling)" : o.keepRuns === true ? " plus every run that fails, is corrected or is slow (decided when each trace ends)" : " plus the runs keepRuns keeps (decided when each trace ends)";
   const sampling = o.sampleRate < 1 ? `, sampling ${o.sampleRate * 100}% of traces${kept}` : "";
   return `langgraph-telemetry: service ${o.serviceName}, ${where}${sampling}.`;
 }
