@@ -169,6 +169,7 @@ export class TailSamplingProcessor implements SpanProcessor {
       else {
         this.open.set(traceId, { roots: 1, openedAt: now });
         this.count(true, "upstream");
+        this.armExpiry();
       }
     } else if (!keptByRatio(traceId, this.o.sampleRate) && !this.decided.has(traceId) && !this.open.has(traceId)) {
       const waiting = this.waiting.get(traceId);
