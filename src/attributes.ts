@@ -123,3 +123,12 @@ export const LangGraph = {
 
 /** LangChain tag that marks internal runnables (`__start__`, channel writers). */
 export const LANGSMITH_HIDDEN_TAG = "langsmith:hidden";
+
+/**
+ * The W3C `tracestate` entry our tail sampler puts on traces whose fate is decided when their root ends
+ * (`lgt=pending`): the tracer attaches no metric exemplar to them, since they may be dropped.
+ */
+export const TailSamplingState = {
+  KEY: "lgt",
+  PENDING: "pending",
+} as const;

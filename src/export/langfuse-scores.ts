@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Context } from "@opentelemetry/api";
+import { TraceFlags, type Context } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { GenAI, GenAIOperation, Workflow } from "../attributes.js";
 import { redactSecrets } from "../tracer/secrets.js";
@@ -60,8 +60,10 @@ export class LangfuseScoreProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     try {
+      const { traceId, spanId, traceFlags } = span.spanContext();
+      // Recorded but not sampled (a trace the tail sampler dropped): no trace to attach scores to.
+      if ((traceFlags & TraceFlags.SAMPLED) === 0) return;
       const attributes = span.attributes;
-      const { traceId, spanId } = span.spanContext();
       if (attributes[GenAI.OPERATION_NAME] === GenAIOperation.INVOKE_WORKFLOW) {
         const valid = attributes[Workflow.VALIDATION_VALID];
         const outcome = attributes[Workflow.OUTCOME];

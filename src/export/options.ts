@@ -1,5 +1,6 @@
 import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { WorkflowMetrics } from "../metrics/workflow-metrics.js";
+import { keepRule, type KeepRunsHook, type KeepRunsOptions } from "./tail-sampling.js";
 
 export interface LangfuseExportOptions {
   /** @default env LANGFUSE_PUBLIC_KEY */
@@ -38,8 +39,19 @@ export interface TelemetryOptions {
   langfuse?: LangfuseExportOptions | false;
   /** Export to an OTLP/HTTP backend; `false` turns it off. @default on when an OTLP endpoint is set in the environment */
   otlp?: OtlpExportOptions | false;
-  /** Share of traces kept, parent-based. @default env LANGFUSE_SAMPLE_RATE, else OTEL_TRACES_SAMPLER_ARG, else 1 */
+  /** Share of ordinary traces kept (by trace id; upstream decisions are followed). @default env LANGFUSE_SAMPLE_RATE, else OTEL_TRACES_SAMPLER_ARG, else 1 */
   sampleRate?: number;
+  /**
+   * With `sampleRate` < 1, the runs kept whole whatever the ratio, decided when each trace's root ends: `true`
+   * keeps runs not ending in `success`, runs in which a correction ran, and runs slower than 30 s; an object
+   * tunes those rules (and adds `when`); a function decides alone. `false`: plain head sampling (decided when
+   * the root starts). @default true
+   */
+  keepRuns?: boolean | KeepRunsOptions | KeepRunsHook;
+  /** Tail sampling: spans held while their traces wait for their roots; past it the oldest waiting traces are dropped (counted). @default 50000 */
+  maxWaitingSpans?: number;
+  /** Tail sampling: estimated bytes held by waiting spans; past it the oldest waiting traces are dropped (counted). @default 67108864 (64 MiB) */
+  maxWaitingBytes?: number;
   /** Register the provider, an async context manager and W3C propagators globally. @default true */
   register?: boolean;
   /** Counts spans dropped by the export queues (`telemetry_spans_dropped_total`). */
@@ -71,6 +83,10 @@ export interface ResolvedTelemetryOptions {
   langfuse: (Required<Pick<LangfuseExportOptions, "publicKey" | "secretKey" | "baseUrl">> & { environment: string | undefined; release: string | undefined; scores: boolean; mask: LangfuseExportOptions["mask"] }) | undefined;
   otlp: { url: string; headers: Record<string, string>; protocol: "http/protobuf" | "http/json" } | undefined;
   sampleRate: number;
+  /** As given (checked here, so a bad value fails with this function's name): `false` is head sampling. */
+  keepRuns: boolean | KeepRunsOptions | KeepRunsHook;
+  maxWaitingSpans: number;
+  maxWaitingBytes: number;
   register: boolean;
   metrics: WorkflowMetrics | undefined;
   spanProcessors: SpanProcessor[];
@@ -83,7 +99,7 @@ export interface ResolvedTelemetryOptions {
 }
 
 const KNOWN = new Set([
-  "serviceName", "serviceVersion", "environment", "langfuse", "otlp", "sampleRate", "register", "metrics", "spanProcessors",
+  "serviceName", "serviceVersion", "environment", "langfuse", "otlp", "sampleRate", "keepRuns", "maxWaitingSpans", "maxWaitingBytes", "register", "metrics", "spanProcessors",
   "maxQueueSize", "maxExportBatchSize", "scheduledDelayMs", "exportTimeoutMs", "shutdownTimeoutMs", "log", "env",
 ]);
 
@@ -195,6 +211,9 @@ export function resolveTelemetryOptions(options: TelemetryOptions | undefined): 
   const envRate = nonEmpty(env.LANGFUSE_SAMPLE_RATE) ?? (sampler === undefined || /traceidratio$/.test(sampler) ? nonEmpty(env.OTEL_TRACES_SAMPLER_ARG) : undefined);
   const sampleRate = options.sampleRate !== undefined ? rate("sampleRate", options.sampleRate) : envRate !== undefined ? rate("sampleRate (from the environment)", envRate) : 1;
 
+  const keepRuns = options.keepRuns ?? true;
+  keepRule(keepRuns, "keepRuns", "setupTelemetry");
+
   const register = options.register ?? true;
   if (typeof register !== "boolean") fail("register", register, "true or false");
   const metrics = options.metrics;
@@ -216,6 +235,9 @@ export function resolveTelemetryOptions(options: TelemetryOptions | undefined): 
     langfuse,
     otlp,
     sampleRate,
+    keepRuns,
+    maxWaitingSpans: positiveInt("maxWaitingSpans", options.maxWaitingSpans, 50_000),
+    maxWaitingBytes: positiveInt("maxWaitingBytes", options.maxWaitingBytes, 64 * 1024 * 1024),
     register,
     metrics,
     spanProcessors,

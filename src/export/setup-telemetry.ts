@@ -6,6 +6,7 @@ import { BufferedSpanExporter } from "./buffered-exporter.js";
 import { LangfuseScoreProcessor } from "./langfuse-scores.js";
 import { LangfuseViewExporter } from "./langfuse-view.js";
 import { resolveTelemetryOptions, type ResolvedTelemetryOptions, type TelemetryOptions } from "./options.js";
+import { TailSamplingProcessor, type TailSamplingStats } from "./tail-sampling-processor.js";
 
 /** What each export pipeline has done so far. */
 export interface ExportStats {
@@ -25,7 +26,7 @@ export interface Telemetry {
   /** Flushes and stops exporting; resolves within `shutdownTimeoutMs`, never hangs the process. */
   shutdown(): Promise<void>;
   /** Export counters per backend, for health checks and tests. */
-  stats(): { langfuse?: ExportStats; langfuseScores?: ExportStats; otlp?: ExportStats };
+  stats(): { langfuse?: ExportStats; langfuseScores?: ExportStats; otlp?: ExportStats; sampling?: TailSamplingStats };
 }
 
 const LANGFUSE_OTLP_PATH = "/api/public/otel/v1/traces";
@@ -123,10 +124,16 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
   if (o.environment !== undefined) attributes["deployment.environment.name"] = o.environment;
   const resource = resources.defaultResource().merge(resources.resourceFromAttributes(attributes));
 
+  // Tail sampling wraps every processor, so kept traces reach all of them whole and scores go only with kept
+  // traces; `keepRuns: false` (or nothing to drop) is plain head sampling, decided when the root starts.
+  const sampling =
+    o.sampleRate < 1 && o.keepRuns !== false
+      ? new TailSamplingProcessor({ processors, sampleRate: o.sampleRate, keepRuns: o.keepRuns, maxWaitingSpans: o.maxWaitingSpans, maxWaitingBytes: o.maxWaitingBytes, metrics: o.metrics })
+      : undefined;
   const provider = new NodeTracerProvider({
     resource,
-    sampler: new base.ParentBasedSampler({ root: new base.TraceIdRatioBasedSampler(o.sampleRate) }),
-    spanProcessors: processors,
+    sampler: sampling?.sampler ?? new base.ParentBasedSampler({ root: new base.TraceIdRatioBasedSampler(o.sampleRate) }),
+    spanProcessors: sampling !== undefined ? [sampling] : processors,
   });
   if (o.register) provider.register();
 
@@ -157,6 +164,7 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
       if (scores) out.langfuseScores = { sent: scores.queue.sent, dropped: scores.queue.dropped, queued: scores.queue.size };
       const ot = stats(otlpExporter);
       if (ot) out.otlp = ot;
+      if (sampling) out.sampling = sampling.stats();
       return out;
     },
   };
@@ -167,6 +175,7 @@ function summary(o: ResolvedTelemetryOptions): string {
   if (o.langfuse) targets.push(`Langfuse at ${o.langfuse.baseUrl}${o.langfuse.scores ? " (traces and scores)" : ""}`);
   if (o.otlp) targets.push(`OTLP ${o.otlp.protocol} at ${o.otlp.url}`);
   const where = targets.length > 0 ? `exporting to ${targets.join(" and ")}` : "no exporter configured (set LANGFUSE_PUBLIC_KEY/LANGFUSE_SECRET_KEY or OTEL_EXPORTER_OTLP_ENDPOINT): spans stay in this process";
-  const sampling = o.sampleRate < 1 ? `, sampling ${o.sampleRate * 100}% of traces` : "";
+  const kept = o.keepRuns === false ? " (head sampling)" : o.keepRuns === true ? " plus every run that fails, is corrected or is slow (decided when each trace ends)" : " plus the runs keepRuns keeps (decided when each trace ends)";
+  const sampling = o.sampleRate < 1 ? `, sampling ${o.sampleRate * 100}% of traces${kept}` : "";
   return `langgraph-telemetry: service ${o.serviceName}, ${where}${sampling}.`;
 }

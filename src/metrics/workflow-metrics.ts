@@ -33,6 +33,7 @@ export const METRIC_NAMES = {
   internalErrors: "telemetry_internal_errors_total",
   spansDropped: "telemetry_spans_dropped_total",
   runsReaped: "telemetry_runs_reaped_total",
+  sampledTraces: "telemetry_sampled_traces_total",
 } as const;
 
 /**
@@ -105,6 +106,7 @@ export class WorkflowMetrics implements TelemetrySink {
   private readonly internalErrors: Counter;
   private readonly spansDropped: Counter;
   private readonly runsReaped: Counter;
+  private readonly sampledTraces: Counter<"decision" | "reason">;
 
   private readonly models: LabelGuard;
   private readonly intents: LabelGuard;
@@ -167,6 +169,7 @@ export class WorkflowMetrics implements TelemetrySink {
     this.internalErrors = new Counter({ name: n("internalErrors"), help: "Internal errors of langgraph-telemetry, swallowed so the workflow never saw them.", registers });
     this.spansDropped = new Counter({ name: n("spansDropped"), help: "Spans dropped before export (queue full or exporter failing).", registers });
     this.runsReaped = new Counter({ name: n("runsReaped"), help: "Runs that never ended and were ended by the tracer as abandoned (idle for its runTtlMs, or still open when their parent ended).", registers });
+    this.sampledTraces = new Counter({ name: n("sampledTraces"), help: "Tail sampling decisions, one per trace: decision (kept, dropped) and reason (ratio, upstream, outcome; overflow, expired, shutdown).", labelNames: ["decision", "reason"], registers });
     this.validSeries = new CounterSeries(this.validations, { result: "valid", error_category: "none" });
     this.confidenceSeries = new HistogramSeries(this.confidence, {}, CONFIDENCE_BUCKETS);
     this.correctionSeries = {
@@ -207,6 +210,11 @@ export class WorkflowMetrics implements TelemetrySink {
   }
 
   /** Count spans dropped by an export pipeline (the exporters of `setupTelemetry` call this). */
+  /** Count one tail sampling decision (called by `TailSamplingProcessor`). */
+  recordSampling(decision: "kept" | "dropped", reason: string): void {
+    this.sampledTraces.inc({ decision, reason });
+  }
+
   recordSpansDropped(count: number): void {
     if (Number.isFinite(count) && count > 0) this.spansDropped.inc(count);
   }

@@ -13,7 +13,7 @@ export class Invocation {
   readonly clock: TraceClock;
   readonly workflowName: string;
   readonly identity: Identity;
-  /** The root span's trace id when sampled (metric exemplars link to it). */
+  /** The root span's trace id when sampled and not pending a tail sampling decision (metric exemplars link to it). */
   traceId: string | undefined = undefined;
   /** Monotonic time of the last callback of any of its runs: an invocation idle for the TTL is abandoned. */
   lastActivityAt: number;

@@ -1,5 +1,5 @@
 import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Link, type Span, type SpanContext, type Tracer } from "@opentelemetry/api";
-import { GenAI, Langfuse, LangGraph, ObservationType, Workflow } from "../attributes.js";
+import { GenAI, Langfuse, LangGraph, ObservationType, TailSamplingState, Workflow } from "../attributes.js";
 import type { WorkflowOutcome } from "../types.js";
 import { now, TraceClock } from "./clock.js";
 import { errorMessage, errorType, exceptionOf, isControlFlow, isInterrupt } from "./errors.js";
@@ -102,7 +102,8 @@ export class RunLifecycle {
     }
     state.span = span;
     const spanContext = span.spanContext();
-    invocation.traceId = (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0 ? spanContext.traceId : undefined;
+    // Exemplars link only to traces sure to be exported: sampled, and not pending a tail sampling decision.
+    invocation.traceId = (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0 && spanContext.traceState?.get(TailSamplingState.KEY) !== TailSamplingState.PENDING ? spanContext.traceId : undefined;
     if (kind === RunKind.Workflow && this.sink !== undefined) {
       try {
         this.sink.workflowStarted();

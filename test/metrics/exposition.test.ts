@@ -40,6 +40,7 @@ describe("the exposition Prometheus scrapes", () => {
         "text2query_retriever_duration_seconds histogram",
         "text2query_telemetry_internal_errors_total counter",
         "text2query_telemetry_runs_reaped_total counter",
+        "text2query_telemetry_sampled_traces_total counter",
         "text2query_telemetry_spans_dropped_total counter",
         "text2query_tool_calls_total counter",
         "text2query_tool_duration_seconds histogram",
