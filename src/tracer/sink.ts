@@ -33,6 +33,13 @@ export interface LlmCallInfo {
   stage: WorkflowStage;
   /** Priced and labelled by the requested model, else by the one that answered. */
   model: string;
+  /** `gen_ai.operation.name`: chat or text_completion. */
+  operation?: string | undefined;
+  /** `gen_ai.provider.name`. */
+  provider?: string | undefined;
+  /** The model the request named (`unknown` when it named none), and the one that answered, as reported. */
+  requestModel?: string | undefined;
+  responseModel?: string | undefined;
   usage: LlmUsage | undefined;
   /** Undefined when the model has no price (or the call failed). */
   cost: CostBreakdown | undefined;
