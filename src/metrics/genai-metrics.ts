@@ -1,4 +1,4 @@
-import type { Attributes, Histogram, Meter, MeterProvider, UpDownCounter } from "@opentelemetry/api";
+import { createNoopMeter, type Attributes, type Histogram, type Meter, type MeterProvider, type UpDownCounter } from "@opentelemetry/api";
 import { GenAI, GenAIMetric, GenAIOperation, WorkflowMetric, Workflow, ERROR_TYPE } from "../attributes.js";
 import { UNKNOWN_MODEL } from "../tracer/llm-info.js";
 import type { LlmCallInfo, StepInfo, TelemetrySink, WorkflowEndInfo } from "../tracer/sink.js";
@@ -31,8 +31,8 @@ interface CallAttributes {
  * (the way OpenTelemetry instrumentations do): `gen_ai.client.token.usage` and `gen_ai.client.operation.duration`
  * per LLM call, plus workflow metrics in our `workflow.*` namespace for what the conventions do not define.
  *
- * Instruments are made once, here. With no MeterProvider registered the API hands out no-op instruments, so
- * each record is an empty call. Attribute values are bounded like `WorkflowMetrics`' labels.
+ * Instruments are made once, at construction; with no MeterProvider registered there is no instance at all
+ * (see `of`). Attribute values are bounded like `WorkflowMetrics`' labels.
  */
 export class GenAiMetrics implements TelemetrySink {
   private readonly tokenUsage: Histogram;
@@ -53,8 +53,16 @@ export class GenAiMetrics implements TelemetrySink {
   private readonly stageAttributes = new Map<string, Attributes>();
   private readonly correctionAttributes = { valid: { [Workflow.VALIDATION_VALID]: true }, invalid: { [Workflow.VALIDATION_VALID]: false } } as const;
 
-  constructor(provider: MeterProvider) {
-    const meter: Meter = provider.getMeter("langgraph-telemetry", VERSION);
+  /**
+   * The metrics of `provider`, or undefined when it is the API's no-op (no MeterProvider registered): then the
+   * tracer feeds nothing at all, not even attribute lookups (a few µs a run, measured).
+   */
+  static of(provider: MeterProvider): GenAiMetrics | undefined {
+    const meter = provider.getMeter("langgraph-telemetry", VERSION);
+    return meter === createNoopMeter() ? undefined : new GenAiMetrics(meter);
+  }
+
+  private constructor(meter: Meter) {
     this.tokenUsage = meter.createHistogram(GenAIMetric.CLIENT_TOKEN_USAGE, {
       description: "Number of input and output tokens used.",
       unit: "{token}",

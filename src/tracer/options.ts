@@ -139,7 +139,7 @@ export function resolveTracerOptions(options: WorkflowTracerOptions | undefined)
 
   return {
     tracerProvider: provider,
-    metrics: teeSinks(metrics, meterProvider === false ? undefined : new GenAiMetrics(meterProvider)),
+    metrics: teeSinks(metrics, meterProvider === false ? undefined : GenAiMetrics.of(meterProvider)),
     costOf,
     stages,
     inferStages,
