@@ -60,7 +60,8 @@ export interface StepInfo {
 
 /**
  * What the tracer tells a metrics backend, in the same callback pass that makes spans. Implemented by
- * `WorkflowMetrics`; internal, so the tracer does not depend on prom-client. Every call is made inside the
+ * `WorkflowMetrics` (prom-client) and `GenAiMetrics` (OpenTelemetry metrics API), fed together through
+ * `teeSinks`; internal, so the tracer does not depend on prom-client. Every call is made inside the
  * tracer's fault guard: a throwing sink costs no span.
  */
 export interface TelemetrySink {
