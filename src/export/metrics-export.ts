@@ -19,10 +19,14 @@ export interface ResolvedMetricsExport {
 
 /**
  * The OTLP metrics target, from the `otlpMetrics` option or the standard variables: OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
- * else OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/metrics". Undefined when neither says to export metrics.
+ * else OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/metrics". Undefined when neither says to export metrics, or
+ * OTEL_METRICS_EXPORTER is `none`.
  */
 export function resolveMetricsExport(option: OtlpMetricsExportOptions | false | undefined, env: Record<string, string | undefined>): ResolvedMetricsExport | undefined {
   if (option === false) return undefined;
+  // The standard switch: OTEL_METRICS_EXPORTER=none keeps metrics off when OTEL_EXPORTER_OTLP_ENDPOINT is
+  // set for spans only (a traces-only backend such as Tempo).
+  if (option === undefined && nonEmpty(env.OTEL_METRICS_EXPORTER)?.toLowerCase() === "none") return undefined;
   const o = option ?? {};
   if (typeof o !== "object" || o === null) fail("otlpMetrics", o, "an object of OTLP metrics options, or false");
   const base = nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT);

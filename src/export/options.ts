@@ -52,7 +52,7 @@ export interface TelemetryOptions {
   /**
    * Export the tracer's OpenTelemetry metrics (GenAI conventions) over OTLP/HTTP through a MeterProvider,
    * registered globally with `register`; `false` turns it off.
-   * @default on when an OTLP metrics endpoint is set in the environment
+   * @default on when an OTLP metrics endpoint is set in the environment (and OTEL_METRICS_EXPORTER is not `none`)
    */
   otlpMetrics?: OtlpMetricsExportOptions | false;
   /** Share of traces kept, parent-based. @default env LANGFUSE_SAMPLE_RATE, else OTEL_TRACES_SAMPLER_ARG, else 1 */

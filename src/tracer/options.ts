@@ -37,7 +37,6 @@ const DEFAULTS = {
 
 const KNOWN_OPTIONS = new Set([
   "tracerProvider",
-  "meterProvider",
   "stages",
   "inferStages",
   "captureContent",
@@ -49,6 +48,7 @@ const KNOWN_OPTIONS = new Set([
   "metadataKeys",
   "metrics",
   "pricing",
+  "meterProvider",
 ]);
 
 function fail(option: string, value: unknown, allowed: string): never {

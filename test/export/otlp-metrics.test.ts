@@ -179,6 +179,9 @@ describe("OTLP metrics in the GenAI conventions (loopback collector decoding the
     const t = await telemetry({ env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://127.0.0.1:1/v1/traces" }, otlp: false });
     expect(t.meterProvider).toBeUndefined();
     expect(t.stats().otlpMetrics).toBeUndefined();
+    // A traces-only backend (Tempo) behind OTEL_EXPORTER_OTLP_ENDPOINT: the standard switch keeps metrics off.
+    const tracesOnly = await telemetry({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:1", OTEL_METRICS_EXPORTER: "none" }, otlp: false });
+    expect(tracesOnly.meterProvider).toBeUndefined();
     await expect(setupTelemetry({ env: {}, otlpMetrics: {} })).rejects.toThrow(/invalid option otlpMetrics\.url: null\. Expected the OTLP\/HTTP metrics URL/);
     await expect(setupTelemetry({ env: {}, otlpMetrics: { url: "http://c:4318/v1/metrics", protocol: "grpc" as "http/json" } })).rejects.toThrow(/invalid option otlpMetrics\.protocol: "grpc"/);
     await expect(setupTelemetry({ env: {}, otlpMetrics: { url: "http://c:4318/v1/metrics", exportIntervalMs: 0 } })).rejects.toThrow(/invalid option otlpMetrics\.exportIntervalMs: 0\. Expected a positive integer/);
