@@ -43,6 +43,24 @@ export const GenAI = {
   RETRIEVAL_QUERY_TEXT: "gen_ai.retrieval.query.text",
   WORKFLOW_NAME: "gen_ai.workflow.name",
   CONVERSATION_ID: "gen_ai.conversation.id",
+  TOKEN_TYPE: "gen_ai.token.type",
+} as const;
+
+/** OpenTelemetry's general `error.type` (the error's class name). */
+export const ERROR_TYPE = "error.type" as const;
+
+/** GenAI metric names (semconv), recorded through the OpenTelemetry metrics API. */
+export const GenAIMetric = {
+  CLIENT_TOKEN_USAGE: "gen_ai.client.token.usage",
+  CLIENT_OPERATION_DURATION: "gen_ai.client.operation.duration",
+} as const;
+
+/** Our workflow metrics, in the conventions' naming style (dotted namespace, unit not in the name). */
+export const WorkflowMetric = {
+  RUN_DURATION: "workflow.run.duration",
+  STAGE_DURATION: "workflow.stage.duration",
+  CORRECTIONS: "workflow.corrections",
+  ACTIVE_RUNS: "workflow.active_runs",
 } as const;
 
 export const GenAIOperation = {

@@ -1,4 +1,4 @@
-import type { TracerProvider } from "@opentelemetry/api";
+import type { MeterProvider, TracerProvider } from "@opentelemetry/api";
 import type { WorkflowMetrics } from "./metrics/workflow-metrics.js";
 import type { PricingTable } from "./pricing/pricing.js";
 
@@ -116,6 +116,14 @@ export interface WorkflowTracerOptions {
    * @default the global tracer provider (`trace.getTracerProvider()`)
    */
   tracerProvider?: TracerProvider;
+  /**
+   * Where the OpenTelemetry metrics in the GenAI conventions go (`gen_ai.client.token.usage`,
+   * `gen_ai.client.operation.duration`, `workflow.*`); `false` records none. Instruments are created when the
+   * tracer is constructed: register a global MeterProvider (`setupTelemetry` does) before that. With none
+   * registered the API's no-op instruments make recording all but free.
+   * @default the global meter provider (`metrics.getMeterProvider()`)
+   */
+  meterProvider?: MeterProvider | false;
   /**
    * Prometheus metrics fed in the same callback pass that makes spans.
    * @default undefined (no metrics)

@@ -13,7 +13,7 @@ describe("the published package", () => {
     // CI builds before testing; a bare `npm test` (fresh clone, or sources changed since the last build) builds here.
     const built = (file: string) => (existsSync(file) ? statSync(file).mtimeMs : 0);
     const newestSource = Math.max(...readdirSync(`${root}/src`, { recursive: true, encoding: "utf8" }).map((f) => statSync(`${root}/src/${f}`).mtimeMs));
-    if (Math.min(...["index.js", "index.cjs", "express.js", "express.cjs"].map((f) => built(`${root}/dist/${f}`))) < newestSource) {
+    if (Math.min(...["index.js", "index.cjs", "express.js", "express.cjs"].map((f) => built(`${root}/dist/${f}`)), built(`${root}/dist`)) < Math.max(newestSource, built(`${root}/tsup.config.ts`))) {
       execFileSync("npm", ["run", "build"], { cwd: root, stdio: "ignore" });
     }
   }, 120_000);
@@ -47,8 +47,8 @@ describe("the published package", () => {
     expect(bundle).not.toMatch(/^import[^;]*from\s*"(@opentelemetry\/(sdk-|exporter-|resources)|@langfuse\/)/m);
     expect(bundle).toMatch(/await import\("@opentelemetry\/sdk-trace-node"\)|import\("@opentelemetry\/sdk-trace-node"\)/);
     // The root entry never loads the optional Express peer.
-    expect(bundle).not.toMatch(/from "express"|require\("express"\)/);
-    expect(readFileSync(`${root}/dist/index.cjs`, "utf8")).not.toMatch(/require\("express"\)/);
+    expect(bundle).not.toMatch(/from "express"|require\(["']express["']\)/);
+    expect(readFileSync(`${root}/dist/index.cjs`, "utf8")).not.toMatch(/require\(["']express["']\)/);
   });
 
   it("exports the Express adapter as the ./express subpath, in ESM and CommonJS, with type declarations", async () => {
@@ -73,7 +73,7 @@ describe("the published package", () => {
     const esm = readFileSync(`${root}/dist/express.js`, "utf8");
     const cjs = readFileSync(`${root}/dist/express.cjs`, "utf8");
     expect(esm).toMatch(/^import express from "express";$/m);
-    expect(cjs).toMatch(/require\("express"\)/);
+    expect(cjs).toMatch(/require\(["']express["']\)/);
     for (const bundle of [esm, cjs]) {
       expect(bundle).toMatch(/["']prom-client["']/);
       expect(bundle).toMatch(/["']@opentelemetry\/api["']/);
@@ -82,4 +82,52 @@ describe("the published package", () => {
       expect(bundle).not.toMatch(/Router\.prototype|function Layer\(/);
     }
   });
+
+  it("packs dist, README, LICENSE and package.json only: no sources, tests or benchmarks", () => {
+    const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, encoding: "utf8" })) as Array<{ files: Array<{ path: string }> }>;
+    const files = packed!.files.map((f) => f.path);
+    expect(files).toEqual(expect.arrayContaining(["LICENSE", "README.md", "package.json", "dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts", "dist/express.js", "dist/express.cjs", "dist/express.d.ts", "dist/express.d.cts"]));
+    expect(files.filter((f) => !/^(dist\/|LICENSE$|README\.md$|package\.json$)/.test(f))).toEqual([]);
+    expect(files.filter((f) => /\.test\.|^src\/|^test\/|^bench\//.test(f))).toEqual([]);
+  });
+
+  it("lists as dependencies only what the published code imports; test-only packages are devDependencies", () => {
+    const manifest = JSON.parse(readFileSync(`${root}/package.json`, "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const shipped = readdirSync(`${root}/dist`).filter((f) => /\.(c?js)$/.test(f)).map((f) => readFileSync(`${root}/dist/${f}`, "utf8")).join("\n");
+    for (const dependency of Object.keys(manifest.dependencies)) expect(shipped, dependency).toContain(`"${dependency}`);
+    expect(manifest.dependencies).not.toHaveProperty("@langfuse/client");
+    expect(manifest.dependencies).not.toHaveProperty("@opentelemetry/context-async-hooks");
+    expect(manifest.devDependencies).toHaveProperty("@opentelemetry/context-async-hooks");
+  });
+
+  it("shares one copy of the code common to the root and ./express entries in CommonJS, as in ESM", () => {
+    for (const ext of ["js", "cjs"]) {
+      const chunkOf = (entry: string) => [...readFileSync(`${root}/dist/${entry}.${ext}`, "utf8").matchAll(/(?:from |require\()["']\.\/(chunk-[\w-]+\.c?js)["']/g)].map((m) => m[1]);
+      const shared = chunkOf("index").filter((c) => chunkOf("express").includes(c));
+      expect(shared, ext).toHaveLength(1);
+    }
+    // The metric names (used by both entries) are defined once, in the shared chunk.
+    for (const entry of ["index.cjs", "express.cjs"]) expect(readFileSync(`${root}/dist/${entry}`, "utf8")).not.toMatch(/queries_total/);
+  });
+
+  it("hands the ESM and the CommonJS copy the same WorkflowMetrics on the default registry, and each names a clash with the other", async () => {
+    const esm = (await import(pathToFileURL(`${root}/dist/index.js`).href)) as { WorkflowMetrics: new (o?: object) => object };
+    const cjs = createRequire(import.meta.url)(`${root}/dist/index.cjs`) as { WorkflowMetrics: new (o?: object) => object };
+    const { register } = await import("prom-client");
+    try {
+      const fromEsm = new esm.WorkflowMetrics({ prefix: "copies_" });
+      expect(new cjs.WorkflowMetrics({ prefix: "copies_" })).toBe(fromEsm);
+      expect(() => new cjs.WorkflowMetrics({ prefix: "copies_", maxLabelValues: 5 })).toThrow(/already has WorkflowMetrics with prefix "copies_" and other options \(maxLabelValues 100 there, 5 here\)/);
+    } finally {
+      register.clear();
+    }
+  });
+
+  it("passes publint --strict and attw --pack (types resolve under node10, node16 CJS/ESM and bundler)", () => {
+    const run = (bin: string, args: string[]) => execFileSync(`${root}/node_modules/.bin/${bin}`, args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    expect(run("publint", ["--strict"])).toMatch(/All good!/);
+    const attw = run("attw", ["--pack", ".", "--format", "json"]);
+    const report = JSON.parse(attw) as { analysis: { problems: unknown[] } };
+    expect(report.analysis.problems).toEqual([]);
+  }, 120_000);
 });

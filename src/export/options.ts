@@ -28,6 +28,17 @@ export interface OtlpExportOptions {
   protocol?: "http/protobuf" | "http/json";
 }
 
+export interface OtlpMetricsExportOptions {
+  /** Full metrics URL. @default env OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/metrics" */
+  url?: string;
+  /** @default env OTEL_EXPORTER_OTLP_METRICS_HEADERS / OTEL_EXPORTER_OTLP_HEADERS (`k=v,k2=v2`) */
+  headers?: Record<string, string>;
+  /** @default env OTEL_EXPORTER_OTLP_METRICS_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL, else "http/protobuf" */
+  protocol?: "http/protobuf" | "http/json";
+  /** How often metrics are sent. @default env OTEL_METRIC_EXPORT_INTERVAL, else 60000 */
+  exportIntervalMs?: number;
+}
+
 export interface TelemetryOptions {
   /** @default env OTEL_SERVICE_NAME, else npm_package_name, else "unknown_service:node" */
   serviceName?: string;
@@ -39,6 +50,12 @@ export interface TelemetryOptions {
   langfuse?: LangfuseExportOptions | false;
   /** Export to an OTLP/HTTP backend; `false` turns it off. @default on when an OTLP endpoint is set in the environment */
   otlp?: OtlpExportOptions | false;
+  /**
+   * Export the tracer's OpenTelemetry metrics (GenAI conventions) over OTLP/HTTP through a MeterProvider,
+   * registered globally with `register`; `false` turns it off.
+   * @default on when an OTLP metrics endpoint is set in the environment (and OTEL_METRICS_EXPORTER is not `none`)
+   */
+  otlpMetrics?: OtlpMetricsExportOptions | false;
   /** Share of ordinary traces kept (by trace id; upstream decisions are followed). @default env LANGFUSE_SAMPLE_RATE, else OTEL_TRACES_SAMPLER_ARG, else 1 */
   sampleRate?: number;
   /**
@@ -99,7 +116,7 @@ export interface ResolvedTelemetryOptions {
 }
 
 const KNOWN = new Set([
-  "serviceName", "serviceVersion", "environment", "langfuse", "otlp", "sampleRate", "keepRuns", "maxWaitingSpans", "maxWaitingBytes", "register", "metrics", "spanProcessors",
+  "serviceName", "serviceVersion", "environment", "langfuse", "otlp", "otlpMetrics", "sampleRate", "keepRuns", "maxWaitingSpans", "maxWaitingBytes", "register", "metrics", "spanProcessors",
   "maxQueueSize", "maxExportBatchSize", "scheduledDelayMs", "exportTimeoutMs", "shutdownTimeoutMs", "log", "env",
 ]);
 
@@ -111,19 +128,19 @@ function show(value: unknown): string {
   }
 }
 
-function fail(option: string, value: unknown, expected: string): never {
+export function fail(option: string, value: unknown, expected: string): never {
   throw new TypeError(`setupTelemetry: invalid option ${option}: ${show(value)}. Expected ${expected}.`);
 }
 
-const nonEmpty = (v: string | undefined) => (v !== undefined && v.trim() !== "" ? v.trim() : undefined);
+export const nonEmpty = (v: string | undefined) => (v !== undefined && v.trim() !== "" ? v.trim() : undefined);
 
-function positiveInt(option: string, value: unknown, fallback: number): number {
+export function positiveInt(option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) fail(option, value, "a positive integer");
   return value;
 }
 
-function url(option: string, value: string): string {
+export function url(option: string, value: string): string {
   try {
     const parsed = new URL(value);
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("protocol");
@@ -134,7 +151,7 @@ function url(option: string, value: string): string {
 }
 
 /** `k=v,k2=v2` with URL-encoded values, as OTEL_EXPORTER_OTLP_HEADERS and OTEL_RESOURCE_ATTRIBUTES. */
-function parseHeaders(text: string | undefined): Record<string, string> {
+export function parseHeaders(text: string | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
   if (!text) return headers;
   for (const pair of text.split(",")) {

@@ -1,10 +1,11 @@
-import { context, propagation, trace, type TracerProvider } from "@opentelemetry/api";
+import { context, propagation, trace, type MeterProvider, type TracerProvider } from "@opentelemetry/api";
 import type { SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { VERSION } from "../version.js";
 import { raceDeadline } from "./batch-queue.js";
 import { BufferedSpanExporter } from "./buffered-exporter.js";
 import { LangfuseScoreProcessor } from "./langfuse-scores.js";
 import { LangfuseViewExporter } from "./langfuse-view.js";
+import { resolveMetricsExport, startMetricsExport, type MetricsExport } from "./metrics-export.js";
 import { resolveTelemetryOptions, type ResolvedTelemetryOptions, type TelemetryOptions } from "./options.js";
 import { TailSamplingProcessor, type TailSamplingStats } from "./tail-sampling-processor.js";
 
@@ -21,12 +22,14 @@ export interface ExportStats {
 export interface Telemetry {
   /** The provider spans go to; registered globally unless `register: false`. */
   tracerProvider: TracerProvider;
-  /** Sends what is buffered; resolves within `shutdownTimeoutMs` whatever the backends do. */
+  /** The provider OTLP metrics go to (registered globally unless `register: false`); undefined when metrics are not exported. */
+  meterProvider: MeterProvider | undefined;
+  /** Sends what is buffered (spans and metrics); resolves within `shutdownTimeoutMs` whatever the backends do. */
   forceFlush(): Promise<void>;
   /** Flushes and stops exporting; resolves within `shutdownTimeoutMs`, never hangs the process. */
   shutdown(): Promise<void>;
   /** Export counters per backend, for health checks and tests. */
-  stats(): { langfuse?: ExportStats; langfuseScores?: ExportStats; otlp?: ExportStats; sampling?: TailSamplingStats };
+  stats(): { langfuse?: ExportStats; langfuseScores?: ExportStats; otlp?: ExportStats; otlpMetrics?: ExportStats; sampling?: TailSamplingStats };
 }
 
 const LANGFUSE_OTLP_PATH = "/api/public/otel/v1/traces";
@@ -42,6 +45,7 @@ const LANGFUSE_INGESTION_VERSION = "4";
  */
 export async function setupTelemetry(options?: TelemetryOptions): Promise<Telemetry> {
   const o = resolveTelemetryOptions(options);
+  const metricsTarget = resolveMetricsExport(options?.otlpMetrics, options?.env ?? process.env);
   const [{ NodeTracerProvider }, base, resources, semconv] = await Promise.all([
     import("@opentelemetry/sdk-trace-node"),
     import("@opentelemetry/sdk-trace-base"),
@@ -136,19 +140,23 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
     spanProcessors: sampling !== undefined ? [sampling] : processors,
   });
   if (o.register) provider.register();
+  const metricsExport: MetricsExport | undefined = metricsTarget && (await startMetricsExport(metricsTarget, resource, o.exportTimeoutMs, o.register));
 
-  o.log(summary(o));
+  o.log(summary(o) + (metricsTarget ? ` Metrics: OTLP ${metricsTarget.protocol} at ${metricsTarget.url} every ${metricsTarget.intervalMs / 1000}s.` : ""));
 
   const stats = (exporter: BufferedSpanExporter | undefined) => exporter && { sent: exporter.queue.sent, dropped: exporter.queue.dropped, queued: exporter.queue.size };
   let shutdownPromise: Promise<void> | undefined;
   return {
     tracerProvider: provider,
+    meterProvider: metricsExport?.meterProvider,
     async forceFlush() {
-      await raceDeadline(provider.forceFlush(), Date.now() + o.shutdownTimeoutMs);
+      const deadline = Date.now() + o.shutdownTimeoutMs;
+      await Promise.all([raceDeadline(provider.forceFlush(), deadline), metricsExport?.forceFlush(deadline)]);
     },
     shutdown() {
       shutdownPromise ??= (async () => {
-        await raceDeadline(provider.shutdown(), Date.now() + o.shutdownTimeoutMs);
+        const deadline = Date.now() + o.shutdownTimeoutMs;
+        await Promise.all([raceDeadline(provider.shutdown(), deadline), metricsExport?.shutdown(deadline)]);
         if (o.register) {
           trace.disable();
           context.disable();
@@ -165,6 +173,7 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
       const ot = stats(otlpExporter);
       if (ot) out.otlp = ot;
       if (sampling) out.sampling = sampling.stats();
+      if (metricsExport) out.otlpMetrics = { sent: metricsExport.exporter.sent, dropped: metricsExport.exporter.dropped, queued: 0 };
       return out;
     },
   };

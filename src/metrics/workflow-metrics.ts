@@ -75,6 +75,56 @@ function made<S>(cache: Map<string, S>, key: string, make: (keep: boolean) => S)
 }
 
 /**
+ * The instances made on a registry, by prefix, kept on the registry itself under a global symbol: an ESM and a
+ * CJS copy of this package (or two bundles) see the same ones, and nothing outlives the registry.
+ */
+const INSTANCES = Symbol.for("langgraph-telemetry.WorkflowMetrics");
+
+interface Registered {
+  options: Record<string, string>;
+  metrics: WorkflowMetrics;
+}
+
+/** The options that decide what the metrics are, in comparable form. */
+function fingerprint(o: ResolvedMetricsOptions): Record<string, string> {
+  return {
+    pricing: JSON.stringify(o.pricing),
+    maxLabelValues: String(o.maxLabelValues),
+    latencyBuckets: JSON.stringify(o.latencyBuckets),
+    llmLatencyBuckets: JSON.stringify(o.llmLatencyBuckets),
+    exemplars: String(o.exemplars),
+  };
+}
+
+function instancesOf(registry: object): Map<string, Registered> | undefined {
+  return (registry as { [INSTANCES]?: Map<string, Registered> })[INSTANCES];
+}
+
+/** The instance with these options already on the registry (undefined if none, or the registry was cleared); throws on a clash. */
+function registeredOn(o: ResolvedMetricsOptions): WorkflowMetrics | undefined {
+  const entry = instancesOf(o.registry)?.get(o.prefix);
+  if (entry === undefined) return undefined;
+  const queries = o.registry.getSingleMetric(o.prefix + METRIC_NAMES.queries);
+  if (queries === undefined || queries !== (entry.metrics as unknown as { queries: unknown }).queries) return undefined;
+  const wanted = fingerprint(o);
+  const clashes = Object.keys(wanted).filter((k) => wanted[k] !== entry.options[k]);
+  if (clashes.length === 0) return entry.metrics;
+  const detail = clashes.map((k) => `${k} ${entry.options[k]} there, ${wanted[k]} here`).join("; ");
+  throw new Error(
+    `WorkflowMetrics: the registry already has WorkflowMetrics with prefix ${JSON.stringify(o.prefix)} and other options (${detail}). Pass the same options to get that instance back, or give this one another prefix.`,
+  );
+}
+
+function remember(o: ResolvedMetricsOptions, metrics: WorkflowMetrics): void {
+  let instances = instancesOf(o.registry);
+  if (instances === undefined) {
+    instances = new Map();
+    Object.defineProperty(o.registry, INSTANCES, { value: instances, enumerable: false });
+  }
+  instances.set(o.prefix, { options: fingerprint(o), metrics });
+}
+
+/**
  * Prometheus metrics of LLM workflows (prom-client): runs, stage latency, LLM calls, tokens, cost, errors,
  * validation, corrections, confidence, tools, retrievers, and the library's own health.
  *
@@ -82,51 +132,57 @@ function made<S>(cache: Map<string, S>, key: string, make: (keep: boolean) => S)
  * makes spans; or call its `record*` methods from code that is not a LangGraph node.
  */
 export class WorkflowMetrics implements TelemetrySink {
-  readonly registry: Registry<RegistryContentType>;
-  readonly prefix: string;
-  private readonly options: ResolvedMetricsOptions;
-  private readonly prices: PriceBook;
+  // `!`: assigned in the constructor, except when it returns the instance already registered (then unused).
+  readonly registry!: Registry<RegistryContentType>;
+  readonly prefix!: string;
+  private readonly options!: ResolvedMetricsOptions;
+  private readonly prices!: PriceBook;
 
-  private readonly queries: Counter<"intent" | "status">;
-  private readonly queryLatency: Histogram<"stage">;
-  private readonly activeQueries: Gauge;
-  private readonly llmCalls: Counter<"operation" | "model">;
-  private readonly llmTokens: Counter<"type" | "model">;
-  private readonly llmLatency: Histogram<"operation" | "model">;
-  private readonly llmErrors: Counter<"operation" | "error_type">;
-  private readonly llmCost: Counter<"model">;
-  private readonly llmUnpricedTokens: Counter<"model">;
-  private readonly validations: Counter<"result" | "error_category">;
-  private readonly corrections: Histogram<"result">;
-  private readonly confidence: Histogram;
-  private readonly toolCalls: Counter<"tool" | "status">;
-  private readonly toolDuration: Histogram<"tool">;
-  private readonly retrieverCalls: Counter<"retriever" | "status">;
-  private readonly retrieverDuration: Histogram<"retriever">;
-  private readonly internalErrors: Counter;
-  private readonly spansDropped: Counter;
-  private readonly runsReaped: Counter;
-  private readonly sampledTraces: Counter<"decision" | "reason">;
+  private readonly queries!: Counter<"intent" | "status">;
+  private readonly queryLatency!: Histogram<"stage">;
+  private readonly activeQueries!: Gauge;
+  private readonly llmCalls!: Counter<"operation" | "model">;
+  private readonly llmTokens!: Counter<"type" | "model">;
+  private readonly llmLatency!: Histogram<"operation" | "model">;
+  private readonly llmErrors!: Counter<"operation" | "error_type">;
+  private readonly llmCost!: Counter<"model">;
+  private readonly llmUnpricedTokens!: Counter<"model">;
+  private readonly validations!: Counter<"result" | "error_category">;
+  private readonly corrections!: Histogram<"result">;
+  private readonly confidence!: Histogram;
+  private readonly toolCalls!: Counter<"tool" | "status">;
+  private readonly toolDuration!: Histogram<"tool">;
+  private readonly retrieverCalls!: Counter<"retriever" | "status">;
+  private readonly retrieverDuration!: Histogram<"retriever">;
+  private readonly internalErrors!: Counter;
+  private readonly spansDropped!: Counter;
+  private readonly runsReaped!: Counter;
+  private readonly sampledTraces!: Counter<"decision" | "reason">;
 
-  private readonly models: LabelGuard;
-  private readonly intents: LabelGuard;
-  private readonly errorTypes: LabelGuard;
-  private readonly errorCategories: LabelGuard;
-  private readonly tools: LabelGuard;
-  private readonly retrievers: LabelGuard;
+  private readonly models!: LabelGuard;
+  private readonly intents!: LabelGuard;
+  private readonly errorTypes!: LabelGuard;
+  private readonly errorCategories!: LabelGuard;
+  private readonly tools!: LabelGuard;
+  private readonly retrievers!: LabelGuard;
 
   // Hot-path series (see series.ts), by label value; every key is a bounded label value.
   private readonly modelLabels = new Map<string, string>();
   private readonly modelSeries = new Map<string, ModelSeries>();
   private readonly stageLatency = new Map<string, HistogramSeries>();
   private readonly queryCounts = new Map<string, CounterSeries>();
-  private readonly validSeries: CounterSeries;
+  private readonly validSeries!: CounterSeries;
   private readonly invalidCounts = new Map<string, CounterSeries>();
-  private readonly confidenceSeries: HistogramSeries;
-  private readonly correctionSeries: { success: HistogramSeries; failed: HistogramSeries };
+  private readonly confidenceSeries!: HistogramSeries;
+  private readonly correctionSeries!: { success: HistogramSeries; failed: HistogramSeries };
 
   constructor(options?: WorkflowMetricsOptions) {
-    const o = (this.options = resolveMetricsOptions(options));
+    const o = resolveMetricsOptions(options);
+    // prom-client users expect a second registration (hot reload, a re-imported module) to get the registered
+    // metrics back: the same options return the instance already on the registry, other options are a clash.
+    const existing = registeredOn(o);
+    if (existing !== undefined) return existing as this;
+    this.options = o;
     this.registry = o.registry;
     this.prefix = o.prefix;
     for (const name of Object.values(METRIC_NAMES)) {
@@ -170,6 +226,7 @@ export class WorkflowMetrics implements TelemetrySink {
     this.spansDropped = new Counter({ name: n("spansDropped"), help: "Spans dropped before export (queue full or exporter failing).", registers });
     this.runsReaped = new Counter({ name: n("runsReaped"), help: "Runs that never ended and were ended by the tracer as abandoned (idle for its runTtlMs, or still open when their parent ended).", registers });
     this.sampledTraces = new Counter({ name: n("sampledTraces"), help: "Tail sampling decisions, one per trace: decision (kept, dropped) and reason (ratio, upstream, outcome; overflow, expired, shutdown).", labelNames: ["decision", "reason"], registers });
+    remember(o, this);
     this.validSeries = new CounterSeries(this.validations, { result: "valid", error_category: "none" });
     this.confidenceSeries = new HistogramSeries(this.confidence, {}, CONFIDENCE_BUCKETS);
     this.correctionSeries = {

@@ -275,6 +275,10 @@ export class RunLifecycle {
         sink.llmEnded({
           stage: state.stage ?? "other",
           model: state.model ?? (state.name !== UNKNOWN_MODEL ? state.name : UNKNOWN_MODEL),
+          operation: state.operation,
+          provider: state.provider,
+          requestModel: state.name,
+          responseModel: state.responseModel,
           usage: state.usage,
           cost: state.cost,
           errorType: error !== undefined ? errorType(error) : undefined,

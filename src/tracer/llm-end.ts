@@ -18,6 +18,7 @@ export function describeLlmEnd(state: RunState, span: Span, output: unknown, opt
   applyLlmResponse(span, usage, response);
   // Priced and labelled by the requested model (stable across dated versions), else by the one that answered.
   if (state.name === UNKNOWN_MODEL && response.model !== undefined) state.model = response.model;
+  state.responseModel = response.model;
   if (usage !== undefined) {
     const cost = options.costOf(state.model ?? state.name, usage, state.provider);
     if (cost !== undefined && Number.isFinite(cost.total)) {

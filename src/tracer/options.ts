@@ -1,4 +1,6 @@
-import type { TracerProvider } from "@opentelemetry/api";
+import { metrics as metricsApi, type TracerProvider } from "@opentelemetry/api";
+import { GenAiMetrics } from "../metrics/genai-metrics.js";
+import { teeSinks } from "./tee-sink.js";
 import { checkPricing, PriceBook } from "../pricing/pricing.js";
 import type { LlmUsage } from "./llm-info.js";
 import type { CostBreakdown, TelemetrySink } from "./sink.js";
@@ -6,6 +8,7 @@ import { WORKFLOW_STAGES, type RedactHook, type WorkflowStage, type WorkflowTrac
 
 export interface ResolvedTracerOptions {
   tracerProvider: TracerProvider | undefined;
+  /** Every metrics backend fed by the tracer: the prom-client `metrics`, then the OpenTelemetry GenAI metrics. */
   metrics: TelemetrySink | undefined;
   /** Cost of one LLM call: the tracer's own prices, else the metrics' (each over the price catalogue), else the catalogue. */
   costOf: (model: string, usage: LlmUsage, provider: string | undefined) => CostBreakdown | undefined;
@@ -45,6 +48,7 @@ const KNOWN_OPTIONS = new Set([
   "metadataKeys",
   "metrics",
   "pricing",
+  "meterProvider",
 ]);
 
 function fail(option: string, value: unknown, allowed: string): never {
@@ -79,6 +83,10 @@ export function resolveTracerOptions(options: WorkflowTracerOptions | undefined)
   const metrics = options.metrics as unknown as TelemetrySink | undefined;
   if (metrics !== undefined && (metrics === null || typeof metrics !== "object" || typeof metrics.llmEnded !== "function" || typeof metrics.workflowEnded !== "function")) {
     fail("metrics", "[not a WorkflowMetrics]", "a WorkflowMetrics instance");
+  }
+  const meterProvider = options.meterProvider ?? metricsApi.getMeterProvider();
+  if (meterProvider !== false && (typeof meterProvider !== "object" || meterProvider === null || typeof meterProvider.getMeter !== "function")) {
+    fail("meterProvider", "[not a MeterProvider]", "an OpenTelemetry MeterProvider (an object with getMeter()), or false");
   }
 
   const stages = new Map<string, WorkflowStage>();
@@ -131,7 +139,7 @@ export function resolveTracerOptions(options: WorkflowTracerOptions | undefined)
 
   return {
     tracerProvider: provider,
-    metrics,
+    metrics: teeSinks(metrics, meterProvider === false ? undefined : GenAiMetrics.of(meterProvider)),
     costOf,
     stages,
     inferStages,

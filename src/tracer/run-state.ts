@@ -28,6 +28,9 @@ export class RunState {
   model: string | undefined = undefined;
   /** LLM runs: `gen_ai.provider.name`, which helps find the model's price. */
   provider: string | undefined = undefined;
+  /** LLM runs: `gen_ai.operation.name` (chat, text_completion) and the model that answered (`gen_ai.response.model`). */
+  operation: string | undefined = undefined;
+  responseModel: string | undefined = undefined;
   /** A Langfuse prompt a child (the prompt template) registered: the next generation under this run uses it. */
   prompt: LinkedPrompt | undefined = undefined;
 

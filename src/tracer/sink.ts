@@ -33,6 +33,13 @@ export interface LlmCallInfo {
   stage: WorkflowStage;
   /** Priced and labelled by the requested model, else by the one that answered. */
   model: string;
+  /** `gen_ai.operation.name`: chat or text_completion. */
+  operation?: string | undefined;
+  /** `gen_ai.provider.name`. */
+  provider?: string | undefined;
+  /** The model the request named (`unknown` when it named none), and the one that answered, as reported. */
+  requestModel?: string | undefined;
+  responseModel?: string | undefined;
   usage: LlmUsage | undefined;
   /** Undefined when the model has no price (or the call failed). */
   cost: CostBreakdown | undefined;
@@ -53,7 +60,8 @@ export interface StepInfo {
 
 /**
  * What the tracer tells a metrics backend, in the same callback pass that makes spans. Implemented by
- * `WorkflowMetrics`; internal, so the tracer does not depend on prom-client. Every call is made inside the
+ * `WorkflowMetrics` (prom-client) and `GenAiMetrics` (OpenTelemetry metrics API), fed together through
+ * `teeSinks`; internal, so the tracer does not depend on prom-client. Every call is made inside the
  * tracer's fault guard: a throwing sink costs no span.
  */
 export interface TelemetrySink {

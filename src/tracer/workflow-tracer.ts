@@ -380,7 +380,10 @@ export class WorkflowTracer extends BaseCallbackHandler {
     if (parent?.prompt !== undefined) parent.prompt = undefined;
     if (prompt !== undefined) Object.assign(attributes, promptAttributes(prompt));
     const state = this.startStep(runId, parentRunId, RunKind.Llm, request.model, spanName, attributes, tags, md, SpanKind.CLIENT);
-    if (state !== undefined) state.provider = request.provider;
+    if (state !== undefined) {
+      state.provider = request.provider;
+      state.operation = operation;
+    }
     return state;
   }
 

@@ -1,5 +1,5 @@
 import { HumanMessage } from "@langchain/core/messages";
-import { Registry, type OpenMetricsContentType } from "prom-client";
+import { Counter, Registry, type OpenMetricsContentType } from "prom-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WorkflowMetrics, WorkflowTracer } from "../../src/index.js";
 import { Scrape } from "../support/exposition.js";
@@ -149,13 +149,39 @@ describe("WorkflowMetrics options", () => {
     }
   });
 
-  it("refuses a second instance on one registry, and accepts one under another prefix", () => {
+  it("gives the registered instance back for the same options (hot reload, re-import), on the default registry too", async () => {
     const registry = new Registry();
-    new WorkflowMetrics({ registry, prefix: "text2query_" });
+    const first = new WorkflowMetrics({ registry, prefix: "text2query_", latencyBuckets: [0.1, 1, 10] });
+    expect(new WorkflowMetrics({ registry, prefix: "text2query_", latencyBuckets: [0.1, 1, 10] })).toBe(first);
+    expect(new WorkflowMetrics({ registry, prefix: "billing_" })).not.toBe(first);
+    const { register } = await import("prom-client");
+    try {
+      const global = new WorkflowMetrics();
+      expect(new WorkflowMetrics()).toBe(global);
+      // A cleared registry has none of its metrics: a new instance registers them again.
+      register.clear();
+      const fresh = new WorkflowMetrics();
+      expect(fresh).not.toBe(global);
+      expect(register.getSingleMetric("langgraph_queries_total")).toBeDefined();
+    } finally {
+      register.clear();
+    }
+  });
+
+  it("names the clash when a second instance on one registry and prefix asks for other options", () => {
+    const registry = new Registry();
+    new WorkflowMetrics({ registry, prefix: "text2query_", maxLabelValues: 50 });
+    expect(() => new WorkflowMetrics({ registry, prefix: "text2query_", maxLabelValues: 20, llmLatencyBuckets: [1, 5] })).toThrow(
+      'WorkflowMetrics: the registry already has WorkflowMetrics with prefix "text2query_" and other options (maxLabelValues 50 there, 20 here; llmLatencyBuckets [0.05,0.1,0.25,0.5,1,2,5,10,30,60] there, [1,5] here). Pass the same options to get that instance back, or give this one another prefix.',
+    );
+  });
+
+  it("refuses a registry whose metric names are taken by something else", () => {
+    const registry = new Registry();
+    new Counter({ name: "text2query_queries_total", help: "the app's own", registers: [registry] });
     expect(() => new WorkflowMetrics({ registry, prefix: "text2query_" })).toThrow(
       "WorkflowMetrics: the registry already has a metric named text2query_queries_total. Create one WorkflowMetrics per registry and share it, or give this one another prefix.",
     );
-    expect(() => new WorkflowMetrics({ registry, prefix: "billing_" })).not.toThrow();
   });
 
   it.each([
