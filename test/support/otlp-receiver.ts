@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { anyValue, fields, jsonAttributes, keyValues, str, type Field, type JsonAny } from "./otlp-wire.js";
 
 /** A span as it arrived on the wire, decoded from OTLP protobuf or JSON. */
 export interface WireSpan {
@@ -96,22 +97,6 @@ export function decodeTraces(body: Buffer, contentType: string): WireSpan[] {
 
 // ---------------------------------------------------------------- OTLP JSON
 
-type JsonAny = { stringValue?: string; boolValue?: boolean; intValue?: string | number; doubleValue?: number; arrayValue?: { values?: JsonAny[] } };
-
-function jsonValue(v: JsonAny | undefined): unknown {
-  if (v === undefined) return undefined;
-  if (v.stringValue !== undefined) return v.stringValue;
-  if (v.boolValue !== undefined) return v.boolValue;
-  if (v.intValue !== undefined) return Number(v.intValue);
-  if (v.doubleValue !== undefined) return v.doubleValue;
-  if (v.arrayValue !== undefined) return (v.arrayValue.values ?? []).map(jsonValue);
-  return undefined;
-}
-
-function jsonAttributes(list: Array<{ key: string; value: JsonAny }> | undefined): Record<string, unknown> {
-  return Object.fromEntries((list ?? []).map((kv) => [kv.key, jsonValue(kv.value)]));
-}
-
 function jsonId(id: string | undefined): string | undefined {
   if (!id) return undefined;
   return /^[0-9a-f]+$/i.test(id) && (id.length === 32 || id.length === 16) ? id.toLowerCase() : Buffer.from(id, "base64").toString("hex");
@@ -143,54 +128,8 @@ function decodeJsonTraces(request: any): WireSpan[] {
 
 // ---------------------------------------------------------------- OTLP protobuf (opentelemetry/proto/collector/trace/v1)
 
-type Field = { wire: number; varint?: bigint; bytes?: Buffer };
-
-/** Splits one protobuf message into its fields (field number → occurrences). */
-function fields(buf: Buffer): Map<number, Field[]> {
-  const out = new Map<number, Field[]>();
-  let pos = 0;
-  const varint = (): bigint => {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      const byte = buf[pos++]!;
-      result |= BigInt(byte & 0x7f) << shift;
-      if ((byte & 0x80) === 0) return result;
-      shift += 7n;
-    }
-  };
-  while (pos < buf.length) {
-    const tag = Number(varint());
-    const no = tag >>> 3;
-    const wire = tag & 7;
-    let field: Field;
-    if (wire === 0) field = { wire, varint: varint() };
-    else if (wire === 1) field = { wire, bytes: buf.subarray(pos, (pos += 8)) };
-    else if (wire === 5) field = { wire, bytes: buf.subarray(pos, (pos += 4)) };
-    else if (wire === 2) {
-      const len = Number(varint());
-      field = { wire, bytes: buf.subarray(pos, (pos += len)) };
-    } else throw new Error(`unsupported protobuf wire type ${wire}`);
-    const list = out.get(no) ?? [];
-    list.push(field);
-    out.set(no, list);
-  }
-  return out;
-}
-
-const str = (f: Field[] | undefined) => (f?.[0]?.bytes ? f[0].bytes.toString("utf8") : "");
 const hex = (f: Field[] | undefined) => (f?.[0]?.bytes && f[0].bytes.length > 0 ? f[0].bytes.toString("hex") : undefined);
 const num = (f: Field[] | undefined) => Number(f?.[0]?.varint ?? 0n);
-
-function anyValue(buf: Buffer): unknown {
-  const f = fields(buf);
-  if (f.has(1)) return str(f.get(1));
-  if (f.has(2)) return f.get(2)![0]!.varint !== 0n;
-  if (f.has(3)) return Number(BigInt.asIntN(64, f.get(3)![0]!.varint!));
-  if (f.has(4)) return f.get(4)![0]!.bytes!.readDoubleLE(0);
-  if (f.has(5)) return (fields(f.get(5)![0]!.bytes!).get(1) ?? []).map((v) => anyValue(v.bytes!));
-  return undefined;
-}
 
 /** The keys of a KeyValue list whose AnyValue is field 3 (int_value). */
 function intKeys(list: Field[] | undefined): string[] {
@@ -198,15 +137,6 @@ function intKeys(list: Field[] | undefined): string[] {
   for (const kv of list ?? []) {
     const f = fields(kv.bytes!);
     if (f.has(2) && fields(f.get(2)![0]!.bytes!).has(3)) out.push(str(f.get(1)));
-  }
-  return out;
-}
-
-function keyValues(list: Field[] | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const kv of list ?? []) {
-    const f = fields(kv.bytes!);
-    out[str(f.get(1))] = f.has(2) ? anyValue(f.get(2)![0]!.bytes!) : undefined;
   }
   return out;
 }
