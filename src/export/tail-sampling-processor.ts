@@ -1,7 +1,7 @@
 import { createTraceState, isSpanContextValid, trace, TraceFlags, type Attributes, type Context, type Link, type SpanContext, type SpanKind } from "@opentelemetry/api";
 import type { ReadableSpan, Sampler, SamplingResult, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { TailSamplingState, Workflow } from "../attributes.js";
-import { Faults } from "../express/faults.js";
+import { Faults } from "../faults.js";
 import { isWorkflowSpan, keptByRatio, resolveTailSampling, spanBytes, type ResolvedTailSampling, type TailSamplingOptions } from "./tail-sampling.js";
 
 /** What the sampling processor has decided so far, and what it holds. */

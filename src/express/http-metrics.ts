@@ -2,7 +2,7 @@ import { context, trace, TraceFlags } from "@opentelemetry/api";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { Counter, Gauge, Histogram, type LabelValues } from "prom-client";
 import { HTTP_METRIC_NAMES, isKnownMethod, UNMATCHED_ROUTE } from "./attributes.js";
-import { Faults } from "./faults.js";
+import { Faults } from "../faults.js";
 import { requestPath, resolveHttpMetricsOptions } from "./options.js";
 import { RouteLabels, routeTemplate } from "./route.js";
 import type { HttpMetricsOptions } from "./types.js";

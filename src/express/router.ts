@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from "express";
 import { bearerAuth } from "./auth.js";
 import { OPENMETRICS_TEXT, openMetricsToPrometheus, prefersOpenMetrics, PROMETHEUS_TEXT, prometheusToOpenMetrics } from "./exposition.js";
-import { Faults } from "./faults.js";
+import { Faults } from "../faults.js";
 import { clusterSource, registrySource, type MetricsSource } from "./metrics-source.js";
 import { resolveRouterOptions, type ResolvedRouterOptions } from "./options.js";
 import { Readiness } from "./readiness.js";

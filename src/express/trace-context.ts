@@ -3,7 +3,7 @@ import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } 
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { VERSION } from "../version.js";
 import { Http, isKnownMethod, TRACE_HEADERS } from "./attributes.js";
-import { Faults } from "./faults.js";
+import { Faults } from "../faults.js";
 import { requestPath, resolveTraceContextOptions } from "./options.js";
 import { routeTemplate } from "./route.js";
 import type { InboundTraceContext, TraceContextOptions } from "./types.js";

@@ -3,6 +3,7 @@ import type { LlmUsage } from "../tracer/llm-info.js";
 import type { CostBreakdown, LlmCallInfo, StepInfo, TelemetrySink, WorkflowEndInfo } from "../tracer/sink.js";
 import { WORKFLOW_OUTCOMES, type NodeResults, type WorkflowOutcome } from "../types.js";
 import { LabelGuard } from "./label-guard.js";
+import { registeredOn, remember } from "./registered.js";
 import { resolveMetricsOptions, type ResolvedMetricsOptions, type WorkflowMetricsOptions } from "./options.js";
 import { PRICE_DATA_SOURCE, priceDataVersion } from "../pricing/catalog.js";
 import { normalizeModelName, PriceBook } from "../pricing/pricing.js";
@@ -75,56 +76,6 @@ function made<S>(cache: Map<string, S>, key: string, make: (keep: boolean) => S)
 }
 
 /**
- * The instances made on a registry, by prefix, kept on the registry itself under a global symbol: an ESM and a
- * CJS copy of this package (or two bundles) see the same ones, and nothing outlives the registry.
- */
-const INSTANCES = Symbol.for("langgraph-telemetry.WorkflowMetrics");
-
-interface Registered {
-  options: Record<string, string>;
-  metrics: WorkflowMetrics;
-}
-
-/** The options that decide what the metrics are, in comparable form. */
-function fingerprint(o: ResolvedMetricsOptions): Record<string, string> {
-  return {
-    pricing: JSON.stringify(o.pricing),
-    maxLabelValues: String(o.maxLabelValues),
-    latencyBuckets: JSON.stringify(o.latencyBuckets),
-    llmLatencyBuckets: JSON.stringify(o.llmLatencyBuckets),
-    exemplars: String(o.exemplars),
-  };
-}
-
-function instancesOf(registry: object): Map<string, Registered> | undefined {
-  return (registry as { [INSTANCES]?: Map<string, Registered> })[INSTANCES];
-}
-
-/** The instance with these options already on the registry (undefined if none, or the registry was cleared); throws on a clash. */
-function registeredOn(o: ResolvedMetricsOptions): WorkflowMetrics | undefined {
-  const entry = instancesOf(o.registry)?.get(o.prefix);
-  if (entry === undefined) return undefined;
-  const queries = o.registry.getSingleMetric(o.prefix + METRIC_NAMES.queries);
-  if (queries === undefined || queries !== (entry.metrics as unknown as { queries: unknown }).queries) return undefined;
-  const wanted = fingerprint(o);
-  const clashes = Object.keys(wanted).filter((k) => wanted[k] !== entry.options[k]);
-  if (clashes.length === 0) return entry.metrics;
-  const detail = clashes.map((k) => `${k} ${entry.options[k]} there, ${wanted[k]} here`).join("; ");
-  throw new Error(
-    `WorkflowMetrics: the registry already has WorkflowMetrics with prefix ${JSON.stringify(o.prefix)} and other options (${detail}). Pass the same options to get that instance back, or give this one another prefix.`,
-  );
-}
-
-function remember(o: ResolvedMetricsOptions, metrics: WorkflowMetrics): void {
-  let instances = instancesOf(o.registry);
-  if (instances === undefined) {
-    instances = new Map();
-    Object.defineProperty(o.registry, INSTANCES, { value: instances, enumerable: false });
-  }
-  instances.set(o.prefix, { options: fingerprint(o), metrics });
-}
-
-/**
  * Prometheus metrics of LLM workflows (prom-client): runs, stage latency, LLM calls, tokens, cost, errors,
  * validation, corrections, confidence, tools, retrievers, and the library's own health.
  *
@@ -180,7 +131,7 @@ export class WorkflowMetrics implements TelemetrySink {
     const o = resolveMetricsOptions(options);
     // prom-client users expect a second registration (hot reload, a re-imported module) to get the registered
     // metrics back: the same options return the instance already on the registry, other options are a clash.
-    const existing = registeredOn(o);
+    const existing = registeredOn<WorkflowMetrics>(o, (m) => o.registry.getSingleMetric(o.prefix + METRIC_NAMES.queries) === m.queries);
     if (existing !== undefined) return existing as this;
     this.options = o;
     this.registry = o.registry;

@@ -27,3 +27,14 @@ export function promptOf(metadata: Record<string, unknown> | undefined): LinkedP
 export function promptAttributes(prompt: LinkedPrompt): Record<string, string | number> {
   return { [Langfuse.OBSERVATION_PROMPT_NAME]: prompt.name, [Langfuse.OBSERVATION_PROMPT_VERSION]: prompt.version };
 }
+
+/**
+ * The prompt a generation uses: the one its template registered on the parent run (taken: used once), else
+ * one in its own metadata (an invocation's prompt reaches every run through LangChain's inherited metadata).
+ */
+export function takePrompt(parent: { prompt: LinkedPrompt | undefined } | undefined, metadata: Record<string, unknown> | undefined): LinkedPrompt | undefined {
+  const registered = parent?.prompt;
+  if (parent === undefined || registered === undefined) return promptOf(metadata);
+  parent.prompt = undefined;
+  return registered;
+}

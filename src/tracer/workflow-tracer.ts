@@ -12,7 +12,7 @@ import { readChunkUsage, readLlmRequest, UNKNOWN_MODEL } from "./llm-info.js";
 import { NodeCatalog } from "./node-catalog.js";
 import { resolveTracerOptions, type ResolvedTracerOptions } from "./options.js";
 import { applyResults, readResults } from "./results.js";
-import { promptAttributes, promptOf } from "./prompt-link.js";
+import { promptAttributes, promptOf, takePrompt } from "./prompt-link.js";
 import { boundedName, chainKind, DEFAULT_GRAPH_NAME, metadataOf, RunKind, runNameOf, runTypeOf } from "./run-kind.js";
 import { RunState } from "./run-state.js";
 import type { TelemetrySink } from "./sink.js";
@@ -374,10 +374,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
     // Semconv: the span is `{operation} {model}`, or just `{operation}` when the model is not known.
     const spanName = request.model === UNKNOWN_MODEL ? operation : `${operation} ${request.model}`;
     const attributes = llmRequestAttributes(request, operation);
-    // The prompt its template registered on the parent (used once), else one in its own (inherited) metadata.
-    const parent = this.life.runs.get(parentRunId);
-    const prompt = parent?.prompt ?? promptOf(md);
-    if (parent?.prompt !== undefined) parent.prompt = undefined;
+    const prompt = takePrompt(this.life.runs.get(parentRunId), md);
     if (prompt !== undefined) Object.assign(attributes, promptAttributes(prompt));
     const state = this.startStep(runId, parentRunId, RunKind.Llm, request.model, spanName, attributes, tags, md, SpanKind.CLIENT);
     if (state !== undefined) {

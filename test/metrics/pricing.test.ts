@@ -7,22 +7,13 @@ import { describe, expect, it } from "vitest";
 import { normalizeModelName, priceDataVersion, WorkflowMetrics, type LlmUsage } from "../../src/index.js";
 import { PriceBook } from "../../src/pricing/pricing.js";
 import { Scrape } from "../support/exposition.js";
+import { mulberry32 } from "../support/random.js";
 
 const usage = (u: Partial<LlmUsage>): LlmUsage => ({ input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0, ...u });
 
 /** The parts of a cost, summed in the order the tracer sums them. */
 const sumOfParts = (c: { input: number; inputCacheRead: number; inputCacheCreation: number; output: number; outputReasoning: number }) =>
   c.input + c.inputCacheRead + c.inputCacheCreation + c.output + c.outputReasoning;
-
-/** A deterministic stream of numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("pricing from @pydantic/genai-prices", () => {
   const metrics = new WorkflowMetrics({ registry: new Registry() });
@@ -74,7 +65,7 @@ describe("pricing from @pydantic/genai-prices", () => {
       ["deepseek-chat", "deepseek"],
     ];
     const providerIds: Record<string, string> = { openai: "openai", anthropic: "anthropic", "gcp.gemini": "google", "gcp.vertex_ai": "google", "aws.bedrock": "aws", mistral_ai: "mistral", deepseek: "deepseek" };
-    const next = random(17);
+    const next = mulberry32(17);
     const at = Date.UTC(2026, 10, 29, 12, 0, 0);
     for (let i = 0; i < 2000; i++) {
       const [model, provider] = models[i % models.length]!;

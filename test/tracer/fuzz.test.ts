@@ -5,6 +5,7 @@ import { WorkflowMetrics, WorkflowTracer, type WorkflowTracerOptions } from "../
 import { CountingProcessor } from "../support/counting-processor.js";
 import { Scrape } from "../support/exposition.js";
 import { allAttributeText, setupOtel } from "../support/otel.js";
+import { mulberry32 } from "../support/random.js";
 
 /**
  * Seeded fuzz of every LangChain callback of WorkflowTracer, called with LangChain's runtime argument order
@@ -13,18 +14,6 @@ import { allAttributeText, setupOtel } from "../support/otel.js";
  * A seed fixes the sequence of calls; with runTtlMs: 1, which runs are still open when a call arrives also
  * depends on the clock (the tracer's reaper), so a failure names the seed and the call, not a replayable state.
  */
-
-/** mulberry32: a tiny seeded PRNG, so a failing seed replays exactly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SECRET = "hunter2-fuzz-secret";
 const MB = "m".repeat(1 << 20);

@@ -1,7 +1,7 @@
 import { diag } from "@opentelemetry/api";
 
 /**
- * Our own failures inside a middleware: swallowed so the app never sees them, counted, and logged once per
+ * Our own failures inside a middleware or span processor: swallowed so the app never sees them, counted, and logged once per
  * kind through `diag.warn` (not hidden at debug level).
  */
 export class Faults {
