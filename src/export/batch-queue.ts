@@ -65,6 +65,11 @@ export class BatchQueue<T> {
    */
   async close(deadline: number): Promise<void> {
     await this.flush(deadline);
+    this.abandon();
+  }
+
+  /** Stops accepting items and counts what is left (queued or in flight) as dropped, now. Idempotent. */
+  abandon(): void {
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;

@@ -157,6 +157,9 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
       shutdownPromise ??= (async () => {
         const deadline = Date.now() + o.shutdownTimeoutMs;
         await Promise.all([raceDeadline(provider.shutdown(), deadline), metricsExport?.shutdown(deadline)]);
+        // The queues close at their own deadlines, which may fall a moment after this one: what they still
+        // hold is counted now, so stats() and the dropped-spans metric are complete when shutdown() resolves.
+        for (const queue of [langfuseExporter?.queue, scores?.queue, otlpExporter?.queue]) queue?.abandon();
         if (o.register) {
           trace.disable();
           context.disable();
