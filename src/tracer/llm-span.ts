@@ -63,15 +63,14 @@ export function costDetailsJson(cost: CostBreakdown, usage: TokenUsage): string 
 
 /**
  * The record of a finished call on its span. `completionStart` is the ISO time of its first streamed chunk.
- * The model that answered renames the span when the request named another (or none).
+ * Langfuse's model (what it shows, and prices by when we send no cost) is the model that answered; the span
+ * keeps the conventions' name after the requested model, unless the request named none.
  */
 export function describeLlmCall(span: Span, call: LlmCall, completionStart: string | undefined): void {
   if (call.responseModel !== undefined) {
     span.setAttribute(GenAI.RESPONSE_MODEL, call.responseModel);
-    if (call.responseModel !== call.requestModel) {
-      span.setAttribute(Langfuse.OBSERVATION_MODEL, call.model);
-      span.updateName(llmSpanName(call.operation, call.model));
-    }
+    if (call.responseModel !== call.requestModel) span.setAttribute(Langfuse.OBSERVATION_MODEL, call.model);
+    if (call.requestModel === undefined) span.updateName(llmSpanName(call.operation, call.model));
   }
   if (call.responseId !== undefined) span.setAttribute(GenAI.RESPONSE_ID, call.responseId);
   if (call.finishReasons !== undefined) span.setAttribute(GenAI.RESPONSE_FINISH_REASONS, call.finishReasons as string[]);

@@ -72,9 +72,9 @@ function positiveInteger(fail: OptionFailure, option: string, value: unknown, fa
   return value;
 }
 
-function stringList(fail: OptionFailure, option: string, value: unknown): string[] | undefined {
+function stringList(fail: OptionFailure, option: string, value: unknown, expected: string): string[] | undefined {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && v.length > 0)) fail(option, value, "an array of non-empty strings");
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && v.length > 0)) fail(option, value, expected);
   return value as string[];
 }
 
@@ -113,7 +113,7 @@ export function resolveRunTracerOptions(options: RunTracerOptions, parts: { sink
     fail("workflowName", workflowName, "a non-empty string");
   }
 
-  const keys = stringList(fail, "metadataKeys", options.metadataKeys);
+  const keys = stringList(fail, "metadataKeys", options.metadataKeys, "an array of strings");
 
   const deployments = new Map<string, string>();
   if (options.deployments !== undefined) {
@@ -125,7 +125,7 @@ export function resolveRunTracerOptions(options: RunTracerOptions, parts: { sink
   }
 
   const localHosts = new Set<string>();
-  for (const host of stringList(fail, "localEndpoints", options.localEndpoints) ?? []) localHosts.add(host.toLowerCase());
+  for (const host of stringList(fail, "localEndpoints", options.localEndpoints, 'an array of hosts ("gpu-box.internal" or "gpu-box.internal:8000")') ?? []) localHosts.add(host.toLowerCase());
 
   return {
     tracerProvider: provider,

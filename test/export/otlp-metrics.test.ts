@@ -99,8 +99,8 @@ describe("OTLP metrics in the GenAI conventions (loopback collector decoding the
 
     // Prometheus got the same call, with its finer token types.
     const scrape = await Scrape.of(registry);
-    expect(scrape.value("langgraph_llm_tokens_total", { type: "cached", model: "gpt-4o" })).toBe(1024);
-    expect(scrape.value("langgraph_llm_tokens_total", { type: "input", model: "gpt-4o" })).toBe(176);
+    expect(scrape.value("langgraph_llm_tokens_total", { type: "cache_read", model: "gpt-4o-2024-08-06" })).toBe(1024);
+    expect(scrape.value("langgraph_llm_tokens_total", { type: "input", model: "gpt-4o-2024-08-06" })).toBe(176);
   });
 
   it("gives a failed LLM call error.type on its duration, and counts its run as an error", async () => {
