@@ -12,8 +12,14 @@ import { asList, asMap, asString, type Yaml } from "./yaml.js";
 // (dclint bundles it); these tests also check that its paths, ports, secrets and URLs agree with the files it
 // mounts. The Collector's configuration against the stack: collector.test.ts.
 
+interface LintMessage {
+  line: number;
+  rule: string;
+  message: string;
+}
+
 /** dclint with its style rules (key order, quote style) off: the schema and its error-level rules remain. */
-function lint(file: string) {
+function lint(file: string): { messages: LintMessage[] } {
   const linter = new DCLinter({
     rules: { "service-keys-order": 0, "services-alphabetical-order": 0, "top-level-properties-order": 0, "service-dependencies-alphabetical-order": 0, "require-quotes-in-ports": 0 },
     quiet: false,
