@@ -281,7 +281,9 @@ describe("the ops pack on live data: example server, Prometheus with the real ru
 
   it("every series the dashboards and rules select exists in the app's data (no misspelt metric hides behind `or vector(0)`)", async () => {
     const recorded = new Set(loadRules().filter((r) => r.kind === "record").map((r) => r.name));
-    const names = new Set([...panelTargets().map((t) => t.expr), ...loadRules().map((r) => r.expr)].flatMap((e) => selectedNames(e)));
+    // The Collector's own metrics (otelcol_*, rules/otelcol-alerts.yml) come from a Collector, which cannot run
+    // here: collector.test.ts checks those names against the Collector's documented ones instead.
+    const names = new Set([...panelTargets().map((t) => t.expr), ...loadRules().map((r) => r.expr)].flatMap((e) => selectedNames(e)).filter((n) => !n.startsWith("otelcol_")));
     expect(names.size).toBeGreaterThan(20);
     const missing: string[] = [];
     for (const name of names) {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dashboards, deploy, panelsOf, panelTargets, readYaml, substituteGrafanaVariables } from "./support.js";
@@ -91,5 +92,41 @@ describe("Grafana dashboards and provisioning", () => {
     expect(datasources.find((d) => d.type === "alertmanager")).toMatchObject({ url: "http://alertmanager:9093", jsonData: { implementation: "prometheus" } });
     const providers = asList(asMap(readYaml(join(deploy, "grafana", "provisioning", "dashboards", "dashboards.yml")), "dashboards.yml").providers, "providers") as Array<Record<string, any>>;
     expect(providers).toEqual([expect.objectContaining({ type: "file", options: expect.objectContaining({ path: "/var/lib/grafana/dashboards" }) })]);
+  });
+
+  // Field names as Grafana reads them: DerivedFieldConfig (public/app/plugins/datasource/loki/types.ts) and
+  // TraceToLogsOptionsV2 (packages/grafana-o11y-ds-frontend/src/TraceToLogs/TraceToLogsSettings.tsx) of
+  // grafana/grafana. Grafana ignores a misspelt key without a word, so the keys are checked here.
+  const DERIVED_FIELD_KEYS = ["matcherRegex", "name", "url", "urlDisplayLabel", "datasourceUid", "matcherType", "targetBlank"];
+  const TRACES_TO_LOGS_V2_KEYS = ["datasourceUid", "tags", "spanStartTimeShift", "spanEndTimeShift", "filterByTraceID", "filterBySpanID", "query", "customQuery"];
+
+  it("provisioning: a Loki log line links to its trace in Tempo, and a Tempo trace to its log lines in Loki", () => {
+    const file = join(deploy, "grafana", "provisioning", "datasources", "datasources.yml");
+    const datasources = asList(asMap(readYaml(file), "datasources.yml").datasources, "datasources") as Array<Record<string, any>>;
+    const loki = datasources.find((d) => d.type === "loki");
+    const tempo = datasources.find((d) => d.type === "tempo");
+    expect(loki).toMatchObject({ uid: "loki", url: "http://loki:3100" });
+    expect(new Set(datasources.map((d) => d.uid)).size).toBe(datasources.length);
+
+    // Log → trace: Loki's OTLP ingestion keeps a record's trace id as the structured metadata trace_id; a
+    // derived field of matcherType "label" reads it (not a regex over the line), and links to Tempo by uid.
+    const derived = loki!.jsonData.derivedFields as Array<Record<string, string>>;
+    expect(derived).toEqual([{ name: "TraceID", matcherType: "label", matcherRegex: "trace_id", datasourceUid: tempo!.uid, url: "$${__value.raw}", urlDisplayLabel: "Open trace in Tempo" }]);
+    for (const field of derived) for (const key of Object.keys(field)) expect(DERIVED_FIELD_KEYS, key).toContain(key);
+
+    // Trace → logs: the span's service (service.name, which Loki indexes as service_name) and the trace id,
+    // as a structured-metadata filter: the default "trace id in the line" filter would find nothing.
+    const toLogs = tempo!.jsonData.tracesToLogsV2 as Record<string, any>;
+    for (const key of Object.keys(toLogs)) expect(TRACES_TO_LOGS_V2_KEYS, key).toContain(key);
+    expect(toLogs).toMatchObject({ datasourceUid: loki!.uid, customQuery: true, tags: [{ key: "service.name", value: "service_name" }] });
+    expect(toLogs.query).toBe('{$${__tags}} | trace_id="$${__trace.traceId}"');
+    expect(toLogs.spanStartTimeShift).toMatch(/^-\d+[smh]$/);
+    expect(toLogs.spanEndTimeShift).toMatch(/^\d+[smh]$/);
+
+    // Grafana expands $VAR and ${VAR} in provisioning files from its environment: each of its own ${__…}
+    // variables is written $${__…}, and nothing else starts with $.
+    const text = readFileSync(file, "utf8").replace(/^\s*#.*$/gm, "");
+    expect(text.match(/(?<!\$)\$\{__/g)).toBeNull();
+    expect([...text.matchAll(/\$+\{?[\w.]*/g)].map((m) => m[0]).filter((v) => !v.startsWith("$${__"))).toEqual([]);
   });
 });
