@@ -121,7 +121,7 @@ describe("metric and price tables match the code", () => {
   it("docs/metrics.md's rates are the catalogue's", () => {
     const rate = (cell: string) => (cell === "—" ? undefined : Number(cell));
     const book = new PriceBook();
-    const rows = table("docs/metrics.md", "Pricing", "model");
+    const rows = table("docs/metrics.md", "Rates of common models", "model");
     expect(rows.length).toBeGreaterThan(5);
     for (const [model, provider, input, cacheRead, cacheWrite, output, reasoning] of rows) {
       const name = model!.replace(/`/g, "");
@@ -137,7 +137,7 @@ describe("metric and price tables match the code", () => {
   });
 
   it("docs/metrics.md's host table is the one the tracer reads providers from", () => {
-    const rows = table("docs/metrics.md", "Which provider", "host").map(([host, provider]) => [host!.replace(/`/g, ""), provider!.replace(/`/g, "")]);
+    const rows = table("docs/metrics.md", "Which model, which provider", "host").map(([host, provider]) => [host!.replace(/`/g, ""), provider!.replace(/`/g, "")]);
     const local = Object.entries(LOCAL_PORTS).map(([port, provider]) => [`localhost:${port}`, `${provider} (local)`]);
     expect(rows.sort()).toEqual([...KNOWN_HOSTS.map(([host, provider]) => [host.startsWith(".") || host.startsWith("-") ? `*${host}` : host, provider]), ...local].sort());
   });
