@@ -39,9 +39,17 @@ function modelOf(metadata: Obj | undefined): string | undefined {
   return metadata === undefined ? undefined : (stringOf(metadata.model_name) ?? stringOf(metadata.model) ?? stringOf(metadata.modelVersion) ?? stringOf(metadata.model_id));
 }
 
-/** The finish (stop) reason a payload names. */
+/** The finish (stop) reason a payload names (Bedrock's stream: in its `messageStop` event). */
 function finishReasonOf(metadata: Obj | undefined): string | undefined {
-  return metadata === undefined ? undefined : (stringOf(metadata.finish_reason) ?? stringOf(metadata.stop_reason) ?? stringOf(metadata.finishReason) ?? stringOf(metadata.stopReason) ?? stringOf(metadata.done_reason));
+  if (metadata === undefined) return undefined;
+  return (
+    stringOf(metadata.finish_reason) ??
+    stringOf(metadata.stop_reason) ??
+    stringOf(metadata.finishReason) ??
+    stringOf(metadata.stopReason) ??
+    stringOf(metadata.done_reason) ??
+    stringOf(objectOf(metadata.messageStop)?.stopReason)
+  );
 }
 
 /** The last generation of an LLMResult (`generations[last][last]`), or undefined. */
@@ -51,6 +59,36 @@ export function lastGeneration(output: unknown): Obj | undefined {
   const batch = generations[generations.length - 1];
   if (!Array.isArray(batch) || batch.length === 0) return undefined;
   return objectOf(batch[batch.length - 1]);
+}
+
+/** `into` with the keys of `from` copied over it (null and undefined values skipped). */
+function mergeLatest(into: Obj | undefined, from: Obj): Obj | undefined {
+  let copied = 0;
+  for (const key in from) {
+    if (++copied > MAX_USAGE_KEYS) break;
+    const value = from[key];
+    if (value !== undefined && value !== null) (into ??= {})[key] = value;
+  }
+  return into;
+}
+
+/** LangChain's chunk counts merged: each count, and each detail, the latest that is not zero. */
+function mergeCounts(into: Obj | undefined, from: Obj): Obj | undefined {
+  for (const key of ["input_tokens", "output_tokens", "total_tokens"]) {
+    const value = from[key];
+    if (typeof value === "number" && value > 0) (into ??= {})[key] = value;
+  }
+  for (const key of ["input_token_details", "output_token_details"]) {
+    const details = objectOf(from[key]);
+    if (details === undefined) continue;
+    const merged = objectOf(into?.[key]) ?? {};
+    for (const name in details) {
+      const value = details[name];
+      if (typeof value === "number" && (value > 0 || merged[name] === undefined)) merged[name] = value;
+    }
+    (into ??= {})[key] = merged;
+  }
+  return into;
 }
 
 /** How a call ended, as the lifecycle knows it. */
@@ -71,6 +109,12 @@ export class LlmCallInFlight {
   firstChunkAt = 0;
   /** The provider's usage on streamed chunks, merged key by key, the latest value winning (streamed counts are cumulative). */
   private streamedUsage: Obj | undefined = undefined;
+  /**
+   * LangChain's counts on streamed chunks, the latest non-zero of each: where the provider's usage is not passed
+   * on whole (Anthropic's counts are moved out of its payload), these are the provider's cumulative counts.
+   * (LangChain adds the chunks' counts up, which counts Anthropic's first output token twice.)
+   */
+  private streamedCounts: Obj | undefined = undefined;
   private streamedModel: string | undefined = undefined;
   private streamedId: string | undefined = undefined;
   private streamedFinish: string | undefined = undefined;
@@ -88,21 +132,15 @@ export class LlmCallInFlight {
     const info = objectOf(chunk.generationInfo);
     const extra = objectOf(message?.additional_kwargs);
     const usage = usageObjectOf(metadata) ?? usageObjectOf(info);
-    if (usage !== undefined) this.mergeUsage(usage);
+    if (usage !== undefined) this.streamedUsage = mergeLatest(this.streamedUsage, usage);
+    const counts = objectOf(message?.usage_metadata);
+    if (counts !== undefined) this.streamedCounts = mergeCounts(this.streamedCounts, counts);
     this.streamedModel ??= modelOf(info) ?? modelOf(metadata) ?? modelOf(extra);
     this.streamedId ??= providerId(metadata?.id) ?? providerId(message?.id) ?? providerId(extra?.id);
     const finish = finishReasonOf(info) ?? finishReasonOf(metadata) ?? finishReasonOf(extra);
     if (finish !== undefined) this.streamedFinish = finish;
   }
 
-  private mergeUsage(usage: Obj): void {
-    let copied = 0;
-    for (const key in usage) {
-      if (++copied > MAX_USAGE_KEYS) break;
-      const value = usage[key];
-      if (value !== undefined && value !== null) (this.streamedUsage ??= {})[key] = value;
-    }
-  }
 
   /**
    * The record of the call. `output` is the end callback's LLMResult (undefined when the call failed);
@@ -118,12 +156,16 @@ export class LlmCallInFlight {
     const request = this.request;
     const provider = request.provider;
 
+    // A stream's own chunks first (the end payload's usage is LangChain's sum of them); then the provider's
+    // payload; then LangChain's normalised counts; then its legacy summary.
     const usage: TokenUsage | undefined =
       providerUsage(this.streamedUsage, provider) ??
+      langChainUsage(this.streamedCounts, provider) ??
       providerUsage(usageObjectOf(metadata), provider) ??
       providerUsage(usageObjectOf(info), provider) ??
-      providerUsage(objectOf(llmOutput?.usage) ?? objectOf(llmOutput?.tokenUsage), provider) ??
-      langChainUsage(objectOf(message?.usage_metadata));
+      providerUsage(objectOf(llmOutput?.usage), provider) ??
+      langChainUsage(objectOf(message?.usage_metadata), provider) ??
+      providerUsage(objectOf(llmOutput?.tokenUsage) ?? objectOf(metadata?.tokenUsage), provider);
     const responseModel = this.streamedModel ?? modelOf(metadata) ?? modelOf(info) ?? modelOf(extra) ?? modelOf(llmOutput);
     const model = responseModel ?? request.model ?? UNKNOWN_MODEL;
     const finish = this.streamedFinish ?? finishReasonOf(info) ?? finishReasonOf(metadata) ?? finishReasonOf(extra);

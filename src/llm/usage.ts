@@ -103,14 +103,29 @@ export function providerUsage(u: Obj | undefined, provider: string): TokenUsage 
 
 /**
  * LangChain's normalised `usage_metadata`, the fallback where no provider payload is passed on: its
- * `input_tokens` include cache reads and writes, its `output_tokens` include reasoning.
+ * `input_tokens` include cache reads and writes, its `output_tokens` include reasoning. For Gemini,
+ * `@langchain/google-genai` leaves thoughts out of `output_tokens` but keeps the provider's `total_tokens`: what
+ * the total has beyond input and output is thoughts (reasoning, billed as output); where the total has less,
+ * the total wins (its streams can repeat an earlier, larger prompt count).
  */
-export function langChainUsage(u: Obj | undefined): TokenUsage | undefined {
+export function langChainUsage(u: Obj | undefined, provider: string): TokenUsage | undefined {
   if (u === undefined) return undefined;
-  const input = tokenCountOf(u.input_tokens);
-  const output = tokenCountOf(u.output_tokens);
-  if (input === undefined && output === undefined) return undefined;
+  const inputCount = tokenCountOf(u.input_tokens);
+  const outputCount = tokenCountOf(u.output_tokens);
+  if (inputCount === undefined && outputCount === undefined) return undefined;
   const inDetails = objectOf(u.input_token_details);
   const outDetails = objectOf(u.output_token_details);
-  return split(input ?? 0, n(inDetails?.cache_read), n(inDetails?.cache_creation), output ?? 0, n(outDetails?.reasoning));
+  let input = inputCount ?? 0;
+  let output = outputCount ?? 0;
+  let reasoning = n(outDetails?.reasoning);
+  const total = tokenCountOf(u.total_tokens);
+  if ((provider === "gcp.gemini" || provider === "gcp.vertex_ai") && total !== undefined) {
+    if (total > input + output) {
+      reasoning += total - input - output;
+      output = total - input;
+    } else if (total < input + output) {
+      input = Math.max(0, total - output);
+    }
+  }
+  return split(input, n(inDetails?.cache_read), n(inDetails?.cache_creation), output, reasoning);
 }

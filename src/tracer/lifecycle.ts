@@ -140,10 +140,6 @@ export class RunLifecycle {
   startChild(runId: string, kind: RunKind, name: string, parent: RunState, at: number, spanName: string, spanKind: SpanKind, attributes: Attributes): RunState | undefined {
     const state = new RunState(runId, kind, name, parent, parent.invocation, at);
     if (!this.track(state)) return undefined;
-    if (parent.ended) {
-      attributes[Workflow.ENDS_AFTER_PARENT] = true;
-      this.armSweep();
-    }
     try {
       this.openSpan(state, spanName, spanKind, attributes);
     } catch (error) {
@@ -185,6 +181,11 @@ export class RunLifecycle {
       attributes[LangGraph.NODE] = node.name;
     }
     const parent = state.parent as RunState;
+    if (parent.ended) {
+      // Work started under a run that had ended: in its trace, and the one kind of span that ends after its parent.
+      attributes[Workflow.ENDS_AFTER_PARENT] = true;
+      this.armSweep();
+    }
     const span = this.otel.startSpan(spanName, { kind: spanKind, startTime: invocation.clock.time(state.startedAt), attributes }, this.childContext(parent));
     state.span = span;
     return span;
