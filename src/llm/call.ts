@@ -181,7 +181,8 @@ export class LlmCallInFlight {
       cost: price?.cost,
       pricedAs: price?.pricedAs,
       finishReasons: finish === undefined ? undefined : [finish],
-      responseId: this.streamedId ?? providerId(metadata?.id) ?? providerId(message?.id),
+      // The payload's own `id` first: a stream's first chunk can carry another (Groq's request id, `req_…`).
+      responseId: providerId(metadata?.id) ?? this.streamedId ?? providerId(message?.id),
       timeToFirstChunk: this.firstChunkAt > 0 ? (this.firstChunkAt - end.startedAt) / 1000 : undefined,
       stage: end.stage,
       errorType: end.errorType,
