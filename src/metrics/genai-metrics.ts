@@ -203,8 +203,9 @@ export class GlobalGenAiMetrics implements TelemetrySink {
     }
   }
 
+  // A stage ends inside a run: the provider was looked for when the run started.
   nodeEnded(info: StepInfo): void {
-    this.current()?.nodeEnded(info);
+    this.metrics?.nodeEnded(info);
   }
 
   llmEnded(call: LlmCall): void {

@@ -287,7 +287,8 @@ export class RunLifecycle {
   private rememberEnded(state: RunState): void {
     state.ended = true;
     state.pendingInputs = undefined;
-    if (state.kind === RunKind.Llm || state.kind === RunKind.Retriever) return;
+    // LLM calls and retrievers start no work; LangGraph's plumbing (hidden runs) starts none of the user's.
+    if (state.kind === RunKind.Llm || state.kind === RunKind.Retriever || state.kind === RunKind.Hidden) return;
     const span = state.span;
     if (span !== undefined) {
       state.spanContext = span.spanContext();
