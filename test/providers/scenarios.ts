@@ -12,12 +12,29 @@ export interface Scenario {
   /** The model (Azure: deployment) the client requests: the recording's own request. */
   requestModel: string;
   streaming: boolean;
+  /** Facts of the payload the LangChain package never hands to callbacks, so no tracer can report them. */
+  hidden: HiddenFact[];
 }
+
+export type HiddenFact = "responseModel" | "responseId" | "reasoning" | "toolCallIds";
+
+/**
+ * What each LangChain package drops before any callback sees it (found in the shape dumps of
+ * test/providers/shapes.ts; corpus.test.ts checks it is still so, so an entry expires when the package improves).
+ */
+export const HIDDEN_BY_LANGCHAIN: ReadonlyArray<readonly [RegExp, readonly HiddenFact[], string]> = [
+  [/^google\//, ["responseModel", "responseId"], "@langchain/google-genai drops modelVersion and responseId"],
+  [/^mistral\/.*stream/, ["responseId"], "@langchain/mistralai streams drop the completion id"],
+  [/^anthropic\/thinking-stream$/, ["reasoning"], "@langchain/anthropic streams drop message_delta's usage.output_tokens_details"],
+  [/^ollama\/tool-call/, ["toolCallIds"], "@langchain/ollama replaces the provider's tool-call ids with generated UUIDs"],
+];
 
 function scenario(provider: string, name: string, client: ClientKind, requestModel?: string): Scenario {
   const fixture = loadFixture(provider, name);
   const label = `${provider}/${name}${client === "azure-positional" ? " (new AzureChatOpenAI(deployment))" : ""}`;
-  return { label, fixture, client, requestModel: requestModel ?? recordedRequestModel(fixture), streaming: fixture.format !== "json" };
+  const key = `${provider}/${name}`;
+  const hidden = HIDDEN_BY_LANGCHAIN.filter(([pattern]) => pattern.test(key)).flatMap(([, facts]) => facts);
+  return { label, fixture, client, requestModel: requestModel ?? recordedRequestModel(fixture), streaming: fixture.format !== "json", hidden };
 }
 
 /** The model the recording asked for: the request body's `model`, else the deployment or model in its URL. */

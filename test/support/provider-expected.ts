@@ -54,7 +54,7 @@ export interface UsageBuckets {
 }
 
 export interface ExpectedToolCall {
-  /** The provider's id for the call (Gemini and Ollama send none). */
+  /** The provider's id for the call (Gemini, and older Ollama, send none). */
   id?: string;
   name: string;
   /** Parsed arguments. */
@@ -250,7 +250,7 @@ function readBedrock(payloads: Json[]): Reading {
 
 function readOllama(payloads: Json[]): Reading {
   const last = payloads.at(-1) ?? {};
-  const toolCalls = payloads.flatMap((p) => p.message?.tool_calls ?? []).map((tc: Json) => ({ name: tc.function.name, arguments: parseArgs(tc.function.arguments) }));
+  const toolCalls = payloads.flatMap((p) => p.message?.tool_calls ?? []).map((tc: Json) => ({ name: tc.function.name, arguments: parseArgs(tc.function.arguments), ...(tc.id ? { id: tc.id } : {}) }));
   const input = num(last.prompt_eval_count);
   const output = num(last.eval_count);
   return {
