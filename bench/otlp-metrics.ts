@@ -18,7 +18,8 @@ import { performance } from "node:perf_hooks";
 import { Registry } from "prom-client";
 import { WorkflowMetrics, WorkflowTracer } from "../src/index.js";
 import { GenAiMetrics } from "../src/metrics/genai-metrics.js";
-import type { LlmCallInfo, TelemetrySink } from "../src/tracer/sink.js";
+import { tokenUsage, type LlmCall } from "../src/shared/llm-call.js";
+import { TELEMETRY_PARTS, type TelemetrySink } from "../src/shared/sink.js";
 import { BENCH_INPUT, benchConfig, buildBenchGraph, checkResult } from "./graph.js";
 import { median, quantile } from "./stats.js";
 
@@ -56,9 +57,10 @@ console.log(names.map(row).join("\n"));
 console.log(`paired median difference per run: prom+noop − prom = ${diff("prom+noop", "prom").toFixed(1)} µs; prom+otel − prom = ${diff("prom+otel", "prom").toFixed(1)} µs (${iterations} iterations)`);
 
 // ---------------------------------------------------------------- the sink alone
-const call = (model: string, stage: LlmCallInfo["stage"]): LlmCallInfo => ({
-  stage, model, operation: "chat", provider: "openai", requestModel: model, responseModel: `${model}-2024-08-06`,
-  usage: { input: 1200, output: 85, cacheRead: 1024, cacheCreation: 0, reasoning: 0 }, cost: undefined, errorType: undefined, durationSeconds: 0.8, traceId: undefined,
+const call = (model: string, stage: LlmCall["stage"]): LlmCall => ({
+  stage, model: `${model}-2024-08-06`, operation: "chat", provider: "openai", requestModel: model, responseModel: `${model}-2024-08-06`, local: false,
+  usage: tokenUsage(176, 1024, 0, 85, 0), cost: undefined, pricedAs: undefined, finishReasons: ["stop"], responseId: "chatcmpl-1", timeToFirstChunk: undefined,
+  errorType: undefined, durationSeconds: 0.8, traceId: undefined,
 });
 const calls = [call("gpt-4o", "intent"), call("gpt-4o", "generation"), call("gpt-4o-mini", "generation"), call("gpt-4o", "generation")];
 function oneRun(sink: TelemetrySink): void {
@@ -68,7 +70,7 @@ function oneRun(sink: TelemetrySink): void {
   sink.workflowEnded({ outcome: "success", intent: "analytics", corrections: 1, valid: true, durationSeconds: 2.5, traceId: undefined });
 }
 const sinks: Record<string, TelemetrySink> = {
-  prom: new WorkflowMetrics({ registry: new Registry() }),
+  prom: new WorkflowMetrics({ registry: new Registry() })[TELEMETRY_PARTS].sink,
   "otel-sdk": GenAiMetrics.of(meterProvider)!,
 };
 const RUNS = 200_000;

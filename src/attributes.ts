@@ -129,6 +129,14 @@ export const Workflow = {
   /** The run never ended and the tracer ended it (its root ended first, or nothing happened for `runTtlMs`). */
   ABANDONED: "workflow.abandoned",
   COST_USD: "workflow.cost_usd",
+  /** Which price an LLM call's cost is: `local`, `pricing:<family>` (yours) or the catalogue's `<provider>/<model>`. */
+  PRICED_AS: "workflow.priced_as",
+  /**
+   * The one exception to exact nesting: a run still going when its parent ended (an LLM call a node did not
+   * await, or one that lost a `Promise.race`), or started under a run that had ended. It ends when its own end
+   * arrives, after its parent, so its tokens and cost are counted.
+   */
+  ENDS_AFTER_PARENT: "workflow.ends_after_parent",
   RETRIEVER_DOCUMENTS: "workflow.retriever.documents",
 } as const;
 

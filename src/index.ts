@@ -1,4 +1,4 @@
-export { WorkflowTracer } from "./tracer/workflow-tracer.js";
+export { WorkflowTracer } from "./workflow-tracer.js";
 export { traceNode } from "./tracer/trace-node.js";
 export { inferStage } from "./tracer/stages.js";
 export { redactSecrets } from "./tracer/secrets.js";
@@ -18,11 +18,9 @@ export { GenAI, GenAIOperation, Langfuse, LangGraph, ObservationType, Workflow, 
 export { VERSION } from "./version.js";
 export { WorkflowMetrics, METRIC_NAMES } from "./metrics/workflow-metrics.js";
 export { PRICE_DATA_SOURCE, priceDataVersion } from "./pricing/catalog.js";
-export { normalizeModelName } from "./pricing/pricing.js";
 export type { ModelPrice, PricingTable } from "./pricing/pricing.js";
 export type { WorkflowMetricsOptions } from "./metrics/options.js";
-export type { CostBreakdown } from "./tracer/sink.js";
-export type { LlmUsage } from "./tracer/llm-info.js";
+export type { CostBreakdown, TokenUsage } from "./shared/llm-call.js";
 export { setupTelemetry } from "./export/setup-telemetry.js";
 export type { ExportStats, Telemetry } from "./export/setup-telemetry.js";
 export type { LangfuseExportOptions, OtlpExportOptions, TelemetryOptions } from "./export/options.js";

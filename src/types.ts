@@ -1,114 +1,11 @@
 import type { MeterProvider, TracerProvider } from "@opentelemetry/api";
 import type { WorkflowMetrics } from "./metrics/workflow-metrics.js";
 import type { PricingTable } from "./pricing/pricing.js";
+import type { RedactHook, WorkflowStage } from "./shared/workflow.js";
 
-/** The stages of an LLM workflow; every node span carries one as `workflow.stage`. */
-export type WorkflowStage =
-  | "intent"
-  | "reasoning"
-  | "generation"
-  | "validation"
-  | "correction"
-  | "execution"
-  | "other";
-
-export const WORKFLOW_STAGES: readonly WorkflowStage[] = [
-  "intent",
-  "reasoning",
-  "generation",
-  "validation",
-  "correction",
-  "execution",
-  "other",
-];
-
-/**
- * How a run ended, as seen on the root span (`workflow.outcome`) and (with metrics) the `status` label:
- * `success`; `failed` (ended without a usable result, e.g. its last validation failed); `error` (threw);
- * `interrupted` (paused on LangGraph's `interrupt()`, to be resumed); `abandoned` (never ended: its consumer
- * went away, and the tracer ended it after `runTtlMs` without activity).
- */
-export type WorkflowOutcome = "success" | "failed" | "error" | "interrupted" | "abandoned";
-
-export const WORKFLOW_OUTCOMES: readonly WorkflowOutcome[] = ["success", "failed", "error", "interrupted", "abandoned"];
-
-/** What a content value is, passed to the {@link RedactHook}. */
-export interface RedactInfo {
-  /**
-   * `input`/`output` of a run, a `sql` statement reported by a node, or the `error` message (and stack) of a
-   * failed run, which goes on the span's status, its exception event and `langfuse.observation.status_message`.
-   */
-  field: "input" | "output" | "sql" | "error";
-  /** The kind of run the value belongs to. */
-  runType: "workflow" | "node" | "chain" | "llm" | "tool" | "retriever";
-  /** The run's name (node name, model, tool name). */
-  name: string;
-}
-
-/** Rewrites captured text before it is put on a span, e.g. to mask e-mail addresses. */
-export type RedactHook = (text: string, info: RedactInfo) => string;
-
-/**
- * Domain results a node reports; each becomes a span attribute on the node (and, with metrics, a metric
- * sample; with the Langfuse exporter, a score).
- */
-export interface NodeResults {
-  /** Classified intent of the question (bounded set, e.g. `sql_query`, `clarification`, `out_of_scope`). */
-  intent?: string;
-  /** Confidence in [0, 1] of the intent or of the generated query. */
-  confidence?: number;
-  /** Whether the generated query validated. */
-  valid?: boolean;
-  /** Category of the validation error (`syntax`, `unknown_table`, …) when `valid` is false. */
-  errorCategory?: string;
-  /** Correction attempt number, 1-based. */
-  correctionAttempt?: number;
-  /** The generated SQL (truncated and passed through `redact`). */
-  sql?: string;
-  /** Rows returned by execution. */
-  rowCount?: number;
-  /** Final outcome of the query, when this node decides it. */
-  outcome?: WorkflowOutcome;
-  /** User-defined numeric scores, e.g. `{ relevance: 0.8 }`. */
-  scores?: Record<string, number>;
-  /** Extra span attributes (primitive values only). */
-  attributes?: Record<string, string | number | boolean>;
-}
-
-/** The handle a node wrapped by `traceNode` receives to report its results. */
-export interface NodeReport {
-  /** Report several results at once. */
-  set(results: NodeResults): void;
-  intent(intent: string, confidence?: number): void;
-  validation(valid: boolean, errorCategory?: string): void;
-  correction(attempt: number): void;
-  sql(sql: string): void;
-  rows(rowCount: number): void;
-  outcome(outcome: WorkflowOutcome): void;
-  score(name: string, value: number): void;
-  /** True when a tracer is attached to this run (so expensive result extraction can be skipped). */
-  readonly recording: boolean;
-}
-
-export interface TraceNodeOptions<State, Update> {
-  /**
-   * Extract results from the node's returned update, instead of (or as well as) calling the report
-   * handle. Runs only when a tracer is attached; a throw here is swallowed and counted.
-   */
-  results?: (update: Update, state: State) => NodeResults | undefined;
-}
-
-/** Counters of the tracer's own health, readable at any time. */
-export interface TracerStats {
-  /** Internal failures swallowed so the workflow never saw them. */
-  internalErrors: number;
-  /** Runs currently tracked (should return to 0 when the process is idle). */
-  activeRuns: number;
-  /** Runs that never ended and were ended by the tracer (`runTtlMs` without activity, or left open when their root ended). */
-  reapedRuns: number;
-  /** Runs not traced because `maxActiveRuns` was reached, or because their run id was already in flight. */
-  droppedRuns: number;
-}
+export { WORKFLOW_OUTCOMES, WORKFLOW_STAGES } from "./shared/workflow.js";
+export type { NodeResults, RedactHook, RedactInfo, WorkflowOutcome, WorkflowStage } from "./shared/workflow.js";
+export type { NodeReport, TraceNodeOptions, TracerStats } from "./tracer/types.js";
 
 export interface WorkflowTracerOptions {
   /**
@@ -118,9 +15,9 @@ export interface WorkflowTracerOptions {
   tracerProvider?: TracerProvider;
   /**
    * Where the OpenTelemetry metrics in the GenAI conventions go (`gen_ai.client.token.usage`,
-   * `gen_ai.client.operation.duration`, `workflow.*`); `false` records none. Instruments are created when the
-   * tracer is constructed: register a global MeterProvider (`setupTelemetry` does) before that. With none
-   * registered the API's no-op instruments make recording all but free.
+   * `gen_ai.client.operation.duration`, `workflow.*`); `false` records none. The global provider is looked up
+   * when there is something to record, so the tracer may be built before or after `setupTelemetry()`
+   * registers one; until one is registered nothing is recorded (and nothing is spent on it).
    * @default the global meter provider (`metrics.getMeterProvider()`)
    */
   meterProvider?: MeterProvider | false;
@@ -186,4 +83,18 @@ export interface WorkflowTracerOptions {
    * @default all other keys, at most 32
    */
   metadataKeys?: readonly string[];
+  /**
+   * The model behind each deployment (or alias) name, for payloads that do not say which model answered:
+   * `{ "prod-chat": "gpt-4o" }` makes an Azure OpenAI deployment named `prod-chat` priced and labelled as
+   * gpt-4o. The model a response names always wins.
+   * @default {}
+   */
+  deployments?: Record<string, string>;
+  /**
+   * Hosts (`host` or `host:port`) of model servers you run yourself (vLLM, TGI, a llama.cpp or LM Studio
+   * server elsewhere than its default local port): their calls cost nothing. Ollama, and llama.cpp and
+   * LM Studio on their default local ports, are known without it.
+   * @default []
+   */
+  localEndpoints?: readonly string[];
 }

@@ -50,7 +50,7 @@ export class CostRecorder extends BaseCallbackHandler {
     const input = usage.input_tokens ?? 0;
     const output_ = usage.output_tokens ?? 0;
     const cached = usage.input_token_details?.cache_read ?? 0;
-    const cost = this.metrics.costOf(call.model, { input, output: output_, cacheRead: cached, cacheCreation: 0, reasoning: 0 });
+    const cost = this.metrics.costOf(call.model, { input: input - cached, cacheRead: cached, output: output_ });
     this.events.push({ stage: call.stage, model: call.model, inputTokens: input, cachedTokens: cached, outputTokens: output_, costUsd: cost?.total ?? 0 });
   }
 

@@ -123,7 +123,7 @@ export class DemoChatModel extends BaseChatModel {
         input_token_details: { cache_read: cached },
         output_token_details: { reasoning: 0 },
       },
-      response_metadata: { model_name: `${this.model}-demo`, finish_reason: "stop" },
+      response_metadata: { model_name: this.model, finish_reason: "stop" },
     });
     return { generations: [{ text: content, message }], llmOutput: {} };
   }

@@ -3,6 +3,7 @@ import type { ReadableSpan, Sampler, SamplingResult, Span, SpanProcessor } from 
 import { TailSamplingState, Workflow } from "../attributes.js";
 import { Faults } from "../faults.js";
 import { isWorkflowSpan, keptByRatio, resolveTailSampling, spanBytes, type ResolvedTailSampling, type TailSamplingOptions } from "./tail-sampling.js";
+import { TELEMETRY_PARTS } from "../shared/sink.js";
 
 /** What the sampling processor has decided so far, and what it holds. */
 export interface TailSamplingStats {
@@ -83,7 +84,7 @@ export class TailSamplingProcessor implements SpanProcessor {
     this.processors = [...this.o.processors];
     this.sampler = new PendingMarkSampler(this.o.sampleRate);
     const metrics = this.o.metrics;
-    this.faults = new Faults("tail sampling", metrics ? () => metrics.internalError() : undefined);
+    this.faults = new Faults("tail sampling", metrics ? () => metrics[TELEMETRY_PARTS].sink.internalError() : undefined);
   }
 
   onStart(span: Span, parentContext: Context): void {

@@ -2,7 +2,7 @@ import type { Attributes } from "@opentelemetry/api";
 import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { GenAI, GenAIOperation, Workflow } from "../attributes.js";
 import type { WorkflowMetrics } from "../metrics/workflow-metrics.js";
-import { WORKFLOW_OUTCOMES, type WorkflowOutcome } from "../types.js";
+import { WORKFLOW_OUTCOMES, type WorkflowOutcome } from "../shared/workflow.js";
 
 /** What a kept-or-dropped decision sees of a run: the facts on its workflow span when it ended. */
 export interface SampledRun {

@@ -4,7 +4,7 @@ import { MetricsHistory } from "../console/metrics-history.js";
 import { consolePage } from "../console/page.js";
 import type { RecentTraces } from "../console/recent-traces.js";
 import type { WorkflowMetrics } from "../metrics/workflow-metrics.js";
-import { WORKFLOW_OUTCOMES } from "../types.js";
+import { WORKFLOW_OUTCOMES } from "../shared/workflow.js";
 import { bearerTokenOf, SignedSessions, tokenMatcher } from "./auth.js";
 
 export interface TelemetryConsoleOptions {

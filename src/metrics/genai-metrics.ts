@@ -1,8 +1,8 @@
-import { createNoopMeter, type Attributes, type Histogram, type Meter, type MeterProvider, type UpDownCounter } from "@opentelemetry/api";
-import { GenAI, GenAIMetric, GenAIOperation, WorkflowMetric, Workflow, ERROR_TYPE } from "../attributes.js";
-import { UNKNOWN_MODEL } from "../tracer/llm-info.js";
-import type { LlmCallInfo, StepInfo, TelemetrySink, WorkflowEndInfo } from "../tracer/sink.js";
-import type { NodeResults } from "../types.js";
+import { createNoopMeter, metrics as metricsApi, type Attributes, type Histogram, type Meter, type MeterProvider, type UpDownCounter } from "@opentelemetry/api";
+import { GenAI, GenAIMetric, WorkflowMetric, Workflow, ERROR_TYPE } from "../attributes.js";
+import type { LlmCall } from "../shared/llm-call.js";
+import type { StepInfo, TelemetrySink, WorkflowEndInfo } from "../shared/sink.js";
+import type { NodeResults } from "../shared/workflow.js";
 import { VERSION } from "../version.js";
 import { LabelGuard } from "./label-guard.js";
 
@@ -19,6 +19,9 @@ const MAX_ATTRIBUTE_VALUES = 100;
 /** Attribute sets cached per key; past this they are built per call (the values themselves stay bounded). */
 const MAX_CACHED = 1000;
 
+/** Model attribute value when the call named none. */
+const UNKNOWN_MODEL = "unknown";
+
 /** The attribute sets of one (operation, provider, request model, response model), built on first use. */
 interface CallAttributes {
   input: Attributes;
@@ -31,8 +34,8 @@ interface CallAttributes {
  * (the way OpenTelemetry instrumentations do): `gen_ai.client.token.usage` and `gen_ai.client.operation.duration`
  * per LLM call, plus workflow metrics in our `workflow.*` namespace for what the conventions do not define.
  *
- * Instruments are made once, at construction; with no MeterProvider registered there is no instance at all
- * (see `of`). Attribute values are bounded like `WorkflowMetrics`' labels.
+ * Instruments are made once, at construction; with no MeterProvider there is no instance at all (see `of`
+ * and `GlobalGenAiMetrics`). Attribute values are bounded like `WorkflowMetrics`' labels.
  */
 export class GenAiMetrics implements TelemetrySink {
   private readonly tokenUsage: Histogram;
@@ -62,7 +65,7 @@ export class GenAiMetrics implements TelemetrySink {
     return meter === createNoopMeter() ? undefined : new GenAiMetrics(meter);
   }
 
-  private constructor(meter: Meter) {
+  constructor(meter: Meter) {
     this.tokenUsage = meter.createHistogram(GenAIMetric.CLIENT_TOKEN_USAGE, {
       description: "Number of input and output tokens used.",
       unit: "{token}",
@@ -95,8 +98,9 @@ export class GenAiMetrics implements TelemetrySink {
     this.activeRuns.add(1);
   }
 
-  workflowEnded(info: WorkflowEndInfo): void {
-    this.activeRuns.add(-1);
+  /** `countDown` false: the run's start was not counted (it began before this provider was registered). */
+  workflowEnded(info: WorkflowEndInfo, countDown = true): void {
+    if (countDown) this.activeRuns.add(-1);
     const intent = this.intents.value(info.intent, "unknown");
     const key = `${info.outcome}\u0000${intent}`;
     let attributes = this.runs.get(key);
@@ -120,18 +124,18 @@ export class GenAiMetrics implements TelemetrySink {
     if (Number.isFinite(info.durationSeconds)) this.stageDuration.record(info.durationSeconds, attributes);
   }
 
-  llmEnded(info: LlmCallInfo): void {
-    const attributes = this.callAttributes(info);
-    if (Number.isFinite(info.durationSeconds)) {
-      const duration = info.errorType === undefined ? attributes.duration : { ...attributes.duration, [ERROR_TYPE]: this.errorTypes.value(info.errorType, "_OTHER") };
-      this.operationDuration.record(info.durationSeconds, duration);
+  llmEnded(call: LlmCall): void {
+    const attributes = this.callAttributes(call);
+    if (Number.isFinite(call.durationSeconds)) {
+      const duration = call.errorType === undefined ? attributes.duration : { ...attributes.duration, [ERROR_TYPE]: this.errorTypes.value(call.errorType, "_OTHER") };
+      this.operationDuration.record(call.durationSeconds, duration);
     }
-    const usage = info.usage;
+    const usage = call.usage;
     if (usage === undefined) return;
-    // The convention's token types are input and output only: cached input is part of input, reasoning part
-    // of output (as providers bill them), so nothing is counted twice.
-    this.tokenUsage.record(usage.input, attributes.input);
-    this.tokenUsage.record(usage.output, attributes.output);
+    // The convention's token types are input and output only: cache reads and writes are input, reasoning is
+    // output (as providers bill them), so nothing is counted twice.
+    this.tokenUsage.record(usage.inputTokens, attributes.input);
+    this.tokenUsage.record(usage.outputTokens, attributes.output);
   }
 
   toolEnded(): void {}
@@ -144,11 +148,11 @@ export class GenAiMetrics implements TelemetrySink {
 
   runReaped(): void {}
 
-  private callAttributes(info: LlmCallInfo): CallAttributes {
-    const operation = info.operation ?? GenAIOperation.CHAT;
-    const provider = info.provider ?? "unknown";
-    const requestModel = info.requestModel ?? info.model;
-    const responseModel = info.responseModel;
+  private callAttributes(call: LlmCall): CallAttributes {
+    const operation = call.operation;
+    const provider = call.provider;
+    const requestModel = call.requestModel ?? UNKNOWN_MODEL;
+    const responseModel = call.responseModel;
     const key = `${operation}\u0000${provider}\u0000${requestModel}\u0000${responseModel ?? ""}`;
     let attributes = this.calls.get(key);
     if (attributes !== undefined) return attributes;
@@ -162,4 +166,59 @@ export class GenAiMetrics implements TelemetrySink {
     if (this.calls.size < MAX_CACHED) this.calls.set(key, attributes);
     return attributes;
   }
+}
+
+/**
+ * The GenAI metrics of the global MeterProvider, whenever one is registered: looked up when there is
+ * something to record, so the order of `new WorkflowTracer()` and `setupTelemetry()` does not matter. Until a
+ * provider is registered nothing is recorded, and runs that started then do not count down `active_runs`.
+ */
+export class GlobalGenAiMetrics implements TelemetrySink {
+  private metrics: GenAiMetrics | undefined = undefined;
+  /** Runs started before the provider was found: their ends must not count `active_runs` down. */
+  private unseenStarts = 0;
+
+  private current(): GenAiMetrics | undefined {
+    if (this.metrics !== undefined) return this.metrics;
+    const meter = metricsApi.getMeterProvider().getMeter("langgraph-telemetry", VERSION);
+    if (meter === createNoopMeter()) return undefined;
+    return (this.metrics = new GenAiMetrics(meter));
+  }
+
+  workflowStarted(): void {
+    const metrics = this.current();
+    if (metrics === undefined) this.unseenStarts++;
+    else metrics.workflowStarted();
+  }
+
+  workflowEnded(info: WorkflowEndInfo): void {
+    const metrics = this.current();
+    if (metrics === undefined) {
+      if (this.unseenStarts > 0) this.unseenStarts--;
+    } else if (this.unseenStarts > 0) {
+      this.unseenStarts--;
+      metrics.workflowEnded(info, false);
+    } else {
+      metrics.workflowEnded(info);
+    }
+  }
+
+  // A stage ends inside a run: the provider was looked for when the run started.
+  nodeEnded(info: StepInfo): void {
+    this.metrics?.nodeEnded(info);
+  }
+
+  llmEnded(call: LlmCall): void {
+    this.current()?.llmEnded(call);
+  }
+
+  toolEnded(): void {}
+
+  retrieverEnded(): void {}
+
+  resultsReported(): void {}
+
+  internalError(): void {}
+
+  runReaped(): void {}
 }

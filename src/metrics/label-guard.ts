@@ -1,4 +1,4 @@
-import { cut } from "../tracer/content.js";
+import { cut } from "../shared/text.js";
 /** Value every label falls back to once its bound of distinct values is reached. */
 export const OTHER = "other";
 

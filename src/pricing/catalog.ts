@@ -32,6 +32,12 @@ const CATALOG_PROVIDERS: Readonly<Record<string, string>> = {
   deepseek: "deepseek",
   x_ai: "x-ai",
   perplexity: "perplexity",
+  together: "together",
+  fireworks: "fireworks",
+  openrouter: "openrouter",
+  cerebras: "cerebras",
+  moonshotai: "moonshotai",
+  novita: "novita",
 };
 
 /** The catalogue's provider id for a `gen_ai.provider.name`, or undefined (then the model name alone decides). */
@@ -39,8 +45,9 @@ export function catalogProvider(provider: string | undefined): string | undefine
   return provider === undefined ? undefined : CATALOG_PROVIDERS[provider];
 }
 
-/** A model of the catalogue: its id (which names one model whatever the spelling) and its rates. */
+/** A model of the catalogue: its provider, its id (which names one model whatever the spelling) and its rates. */
 export interface CatalogModel {
+  readonly providerId: string;
   readonly id: string;
   readonly rates: RatesAt;
 }
@@ -50,8 +57,8 @@ export interface CatalogModel {
  * (~60 µs); callers memoise the answer, and price each call from the rates with plain arithmetic.
  */
 export function catalogModel(model: string, providerId: string | undefined): CatalogModel | undefined {
-  const info = findModel(model, providerId);
-  return info === undefined ? undefined : { id: info.id, rates: ratesAt(info) };
+  const found = findModel(model, providerId);
+  return found === undefined ? undefined : { providerId: found.provider.id, id: found.model.id, rates: ratesAt(found.model) };
 }
 
 function ratesAt(info: ModelInfo): RatesAt {
@@ -79,11 +86,11 @@ function ratesAt(info: ModelInfo): RatesAt {
   };
 }
 
-function findModel(model: string, providerId: string | undefined): ModelInfo | undefined {
+function findModel(model: string, providerId: string | undefined): { model: ModelInfo; provider: { id: string } } | undefined {
   try {
     // The smallest valid usage: only the match matters here, not the price.
     const found = calcPrice({ input_tokens: 1 }, model, providerId === undefined ? undefined : { providerId });
-    return found?.model;
+    return found ?? undefined;
   } catch {
     return undefined;
   }

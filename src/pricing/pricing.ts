@@ -1,5 +1,5 @@
-import type { LlmUsage } from "../tracer/llm-info.js";
-import type { CostBreakdown } from "../tracer/sink.js";
+import type { CostBreakdown, Price, PricedModel, Pricer, TokenUsage } from "../shared/llm-call.js";
+import type { OptionFailure } from "../shared/option-error.js";
 import { catalogModel, catalogProvider, type CatalogModel, type Rate, type Rates, type RatesAt } from "./catalog.js";
 
 /** A price of your own (the `pricing` option), in USD per million tokens. */
@@ -15,15 +15,6 @@ export interface ModelPrice {
 }
 
 export type PricingTable = Record<string, ModelPrice>;
-
-/**
- * Models served locally (Ollama, vLLM, llama.cpp) cost nothing to call. The price catalogue lists hosted
- * models only, so these families are priced at zero after it: `llama-3.1-8b-instant` on Groq keeps its price.
- */
-export const LOCAL_MODEL_FAMILIES: readonly string[] = [
-  "llama", "llama2", "llama3", "llama3.1", "llama3.2", "llama3.3", "codellama", "gemma", "gemma2", "gemma3", "gemma-3",
-  "qwen", "qwen2.5", "qwen2.5-coder", "qwen3", "phi3", "phi4", "mistral:", "mixtral:", "deepseek-r1:",
-];
 
 /**
  * The model name as priced: lower case, without a router's provider prefix (`openai/gpt-4o`,
@@ -42,7 +33,7 @@ const PRICE_KEYS = new Set(["input", "output", "cachedInput", "cacheWrite", "rea
  * A user's price table, checked (`fail` throws the owner's option error): an object of model families to
  * `{ input, output, cachedInput?, cacheWrite? }`, each a finite number >= 0. Undefined gives `{}`.
  */
-export function checkPricing(value: unknown, fail: (option: string, value: unknown, expected: string) => never): PricingTable {
+export function checkPricing(value: unknown, fail: OptionFailure): PricingTable {
   const table: PricingTable = {};
   if (value === undefined) return table;
   if (value === null || typeof value !== "object" || Array.isArray(value)) fail("pricing", value, "an object mapping model families to prices");
@@ -70,84 +61,107 @@ function matchesFamily(name: string, family: string): boolean {
 
 const MAX_CACHED_LOOKUPS = 2048;
 const FREE: Rates = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 };
-const free: RatesAt = () => FREE;
+
+/** Rates found for a model, and which price they are. */
+interface Found {
+  readonly rates: RatesAt;
+  readonly pricedAs: string;
+}
+
+const LOCAL: Found = { rates: () => FREE, pricedAs: "local" };
 
 /**
- * What a call costs. Your own prices (the `pricing` option, by model family) come first, then the
- * `@pydantic/genai-prices` catalogue (by provider and model), then local models at zero; anything else is
+ * What calls cost. Your own prices (the `pricing` option, by model family) come first; then a call served
+ * locally is free; then the `@pydantic/genai-prices` catalogue, by provider and model; anything else is
  * unpriced. Each (provider, model) is looked up once (bounded cache); a call is then priced with arithmetic.
  */
-export class PriceBook {
+export class PriceBook implements Pricer {
   /** Your prices: family, rates, and the catalogue's id of the family's name (undefined: not in it). */
-  private readonly families: Array<{ family: string; rates: RatesAt; catalogId: string | undefined }>;
-  /** Answers by provider, then model (no key string built per call); bounded by MAX_CACHED_LOOKUPS in all. */
-  private readonly cache = new Map<string | undefined, Map<string, RatesAt | null>>();
+  private readonly families: Array<{ family: string; found: Found; catalogId: string | undefined }>;
+  /** Answers by provider (`local:` before it for local calls), then model; bounded by MAX_CACHED_LOOKUPS in all. */
+  private readonly cache = new Map<string, Map<string, Found | null>>();
   private cached = 0;
 
   constructor(overrides: Readonly<PricingTable> = {}) {
     // Longest family first, so `gpt-4o-mini-2024-07-18` is gpt-4o-mini, not gpt-4o.
     this.families = Object.entries(overrides)
-      .map(([family, price]) => ({ family: family.toLowerCase(), rates: fixed(ratesOfPrice(price)), catalogId: catalogModel(family.toLowerCase(), undefined)?.id }))
+      .map(([family, price]) => ({
+        family: family.toLowerCase(),
+        found: { rates: fixed(ratesOfPrice(price)), pricedAs: `pricing:${family}` },
+        catalogId: catalogModel(family.toLowerCase(), undefined)?.id,
+      }))
       .sort((a, b) => b.family.length - a.family.length);
   }
 
+  price(call: PricedModel, usage: TokenUsage, atMs: number): Price | undefined {
+    const found = this.lookUpCached(call.model, call.provider, call.local);
+    return found === undefined ? undefined : { cost: costOf(found.rates(atMs), usage), pricedAs: found.pricedAs };
+  }
+
   /**
-   * Cost of one call, split as the usage is (uncached input, cache reads, cache writes, plain output,
-   * reasoning); the parts sum to the total. `usage.input` includes cached tokens and `usage.output` includes
-   * reasoning tokens, as LangChain reports them, so each token is priced once. Undefined when unpriced.
+   * Cost of one call (`usage` in disjoint buckets, missing ones 0), for code that is not traced; undefined when
+   * the model has no price. The tracer prices its calls itself.
    */
-  costOf(model: string, usage: LlmUsage, provider?: string, atMs: number = Date.now()): CostBreakdown | undefined {
-    const ratesAt = this.ratesOf(model, provider);
-    if (ratesAt === undefined) return undefined;
-    const r = ratesAt(atMs);
-    const inputTokens = usage.input;
-    const input = (Math.max(0, inputTokens - usage.cacheRead - usage.cacheCreation) * priceAt(r.input, inputTokens)) / 1e6;
-    const inputCacheRead = (usage.cacheRead * priceAt(r.cacheRead, inputTokens)) / 1e6;
-    const inputCacheCreation = (usage.cacheCreation * priceAt(r.cacheWrite, inputTokens)) / 1e6;
-    const output = (Math.max(0, usage.output - usage.reasoning) * priceAt(r.output, inputTokens)) / 1e6;
-    const outputReasoning = (usage.reasoning * priceAt(r.reasoning, inputTokens)) / 1e6;
-    return { input, inputCacheRead, inputCacheCreation, output, outputReasoning, total: input + inputCacheRead + inputCacheCreation + output + outputReasoning };
+  costOf(model: string, usage: Partial<Pick<TokenUsage, "input" | "cacheRead" | "cacheWrite" | "output" | "reasoning">>, provider = "unknown", atMs: number = Date.now()): CostBreakdown | undefined {
+    const found = this.lookUpCached(model, provider, false);
+    if (found === undefined) return undefined;
+    const n = (v: number | undefined) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? v : 0);
+    const input = n(usage.input);
+    const cacheRead = n(usage.cacheRead);
+    const cacheWrite = n(usage.cacheWrite);
+    const output = n(usage.output);
+    const reasoning = n(usage.reasoning);
+    const inputTokens = input + cacheRead + cacheWrite;
+    return costOf(found.rates(atMs), { input, cacheRead, cacheWrite, output, reasoning, inputTokens, outputTokens: output + reasoning, total: inputTokens + output + reasoning });
   }
 
-  /** Whether a model has a price (yours, the catalogue's, or a local model's zero). */
-  isPriced(model: string, provider?: string): boolean {
-    return this.ratesOf(model, provider) !== undefined;
-  }
-
-  private ratesOf(model: string, provider: string | undefined): RatesAt | undefined {
-    let byModel = this.cache.get(provider);
+  private lookUpCached(model: string, provider: string, local: boolean): Found | undefined {
+    const key = local ? `local:${provider}` : provider;
+    let byModel = this.cache.get(key);
     const hit = byModel?.get(model);
     if (hit !== undefined) return hit ?? undefined;
-    const found = this.lookUp(model, provider) ?? null;
+    const found = this.lookUp(model, provider, local) ?? null;
     if (this.cached >= MAX_CACHED_LOOKUPS) {
       this.cache.clear();
       this.cached = 0;
       byModel = undefined;
     }
-    if (byModel === undefined) this.cache.set(provider, (byModel = new Map()));
+    if (byModel === undefined) this.cache.set(key, (byModel = new Map()));
     byModel.set(model, found);
     this.cached++;
     return found ?? undefined;
   }
 
-  private lookUp(model: string, provider: string | undefined): RatesAt | undefined {
+  private lookUp(model: string, provider: string, local: boolean): Found | undefined {
     const name = normalizeModelName(model);
     const byName = (): CatalogModel | undefined => catalogModel(model, undefined) ?? (name !== model ? catalogModel(name, undefined) : undefined);
     let named: CatalogModel | null | undefined;
-    for (const { family, rates, catalogId } of this.families) {
+    for (const { family, found, catalogId } of this.families) {
       if (!matchesFamily(name, family)) continue;
       // Yours apply unless the catalogue knows the name as another model than the family: a `gpt-4o` price is
       // not a `gpt-4o-mini` price, but is one for `gpt-4o-2024-08-06`.
-      if (catalogId === undefined) return rates;
+      if (catalogId === undefined) return found;
       named ??= byName() ?? null;
-      if (named === null || named.id === catalogId) return rates;
+      if (named === null || named.id === catalogId) return found;
     }
+    // A model served locally costs nothing, whatever a hosted model of the same name costs.
+    if (local) return LOCAL;
     const providerId = catalogProvider(provider);
-    const catalogued = (providerId !== undefined ? (catalogModel(model, providerId) ?? catalogModel(name, providerId)) : undefined) ?? (named === undefined ? byName() : (named ?? undefined));
-    if (catalogued !== undefined) return catalogued.rates;
-    if (provider === "ollama" || LOCAL_MODEL_FAMILIES.some((family) => matchesFamily(name, family))) return free;
-    return undefined;
+    // A known provider is priced from its own list only: a Groq model is not priced as OpenAI's of the same name.
+    const catalogued = providerId !== undefined ? (catalogModel(model, providerId) ?? catalogModel(name, providerId)) : named === undefined ? byName() : (named ?? undefined);
+    return catalogued === undefined ? undefined : { rates: catalogued.rates, pricedAs: `${catalogued.providerId}/${catalogued.id}` };
   }
+}
+
+/** The cost of `usage` at rates `r`; tiered rates go by the call's whole input (cached included). */
+function costOf(r: Rates, usage: TokenUsage): CostBreakdown {
+  const tier = usage.inputTokens;
+  const input = (usage.input * priceAt(r.input, tier)) / 1e6;
+  const cacheRead = (usage.cacheRead * priceAt(r.cacheRead, tier)) / 1e6;
+  const cacheWrite = (usage.cacheWrite * priceAt(r.cacheWrite, tier)) / 1e6;
+  const output = (usage.output * priceAt(r.output, tier)) / 1e6;
+  const reasoning = (usage.reasoning * priceAt(r.reasoning, tier)) / 1e6;
+  return { input, cacheRead, cacheWrite, output, reasoning, total: input + cacheRead + cacheWrite + output + reasoning };
 }
 
 function ratesOfPrice(p: ModelPrice): Rates {

@@ -2,6 +2,8 @@
  * Turning user values into span attribute strings, safely: bounded depth, breadth and length, cycles
  * cut, secrets never copied. Nothing here throws; a value that cannot be read becomes a placeholder.
  */
+import { isPlainObject } from "../shared/read.js";
+import { cut, truncate } from "../shared/text.js";
 
 const MAX_DEPTH = 6;
 const MAX_KEYS = 64;
@@ -73,13 +75,6 @@ interface Budget {
 }
 
 const MAX_NODES = 2000;
-
-/** A plain object (`{}`/`Object.create(null)`), not a class instance, typed array or proxy of one. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /**
  * `seen` holds every object rendered so far in this rendering: an object met again (a cycle, or a shared
@@ -188,19 +183,6 @@ export function safeStringifyJsonText(value: unknown, maxLength: number): string
   return truncate(value, maxLength).replace(SECRET_JSON_FIELD, `$1"${REDACTED}"`);
 }
 
-export function truncate(text: string, maxLength: number): string {
-  return text.length > maxLength ? `${cut(text, Math.max(0, maxLength - 1))}…` : text;
-}
-
-/**
- * The first `maxLength` characters of `text`, as a string of its own. A plain slice of a long string keeps
- * the whole string alive (V8's sliced strings point into it): a 200-character cache key cut from a 100 kB
- * name would hold the 100 kB.
- */
-export function cut(text: string, maxLength: number): string {
-  return text.length > maxLength ? (" " + text.slice(0, maxLength)).slice(1) : text;
-}
-
 /** Plain text of a message's content (string, or the text parts of a content array). */
 export function contentText(content: unknown): string {
   if (typeof content === "string") return content;
@@ -217,12 +199,32 @@ export function contentText(content: unknown): string {
   return "";
 }
 
-/** Messages in the GenAI semantic-conventions shape: `[{ role, parts: [{ type: "text", content }] }]`. */
-export function toSemconvMessages(messages: readonly unknown[], maxString: number): unknown[] {
+/** Most tool calls of one message put in its parts. */
+const MAX_TOOL_CALLS = 64;
+
+/**
+ * Messages in the GenAI semantic-conventions shape: `[{ role, parts }]`, where parts are `text`, `tool_call`
+ * (`id`, `name`, `arguments`) and, for tool messages, `tool_call_response` (`id`, `response`). With
+ * `finishReason`, they are output messages and carry it.
+ */
+export function toSemconvMessages(messages: readonly unknown[], maxString: number, finishReason?: string): unknown[] {
   const out: unknown[] = [];
   for (const m of messages) {
     if (!isMessageLike(m)) continue;
-    out.push({ role: messageRole(m), parts: [{ type: "text", content: truncate(contentText(m.content), maxString) }] });
+    const role = messageRole(m);
+    const text = truncate(contentText(m.content), maxString);
+    const parts: unknown[] = [];
+    if (role === "tool") {
+      parts.push({ type: "tool_call_response", id: (m as { tool_call_id?: unknown }).tool_call_id, response: text });
+    } else {
+      const calls = Array.isArray(m.tool_calls) ? m.tool_calls : [];
+      if (text.length > 0 || calls.length === 0) parts.push({ type: "text", content: text });
+      for (let i = 0; i < calls.length && i < MAX_TOOL_CALLS; i++) {
+        const call = calls[i] as { id?: unknown; name?: unknown; args?: unknown } | null;
+        if (call !== null && typeof call === "object") parts.push({ type: "tool_call", id: call.id, name: call.name, arguments: call.args });
+      }
+    }
+    out.push(finishReason === undefined ? { role, parts } : { role, parts, finish_reason: finishReason });
   }
   return out;
 }

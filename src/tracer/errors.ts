@@ -1,4 +1,5 @@
-import { cut, safeStringify } from "./content.js";
+import { cut } from "../shared/text.js";
+import { safeStringify } from "./content.js";
 
 /**
  * LangGraph control-flow signals travel as thrown errors but are not failures: `interrupt()`

@@ -1,5 +1,5 @@
 import type { Context } from "@opentelemetry/api";
-import type { NodeResults, WorkflowOutcome } from "../types.js";
+import type { NodeResults, WorkflowOutcome } from "../shared/workflow.js";
 import type { TraceClock } from "./clock.js";
 import type { Identity } from "./span-attributes.js";
 

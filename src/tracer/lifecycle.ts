@@ -1,20 +1,23 @@
 import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Link, type Span, type SpanContext, type Tracer } from "@opentelemetry/api";
 import { GenAI, Langfuse, LangGraph, ObservationType, TailSamplingState, Workflow } from "../attributes.js";
-import type { WorkflowOutcome } from "../types.js";
+import type { LlmCall, Pricer } from "../shared/llm-call.js";
+import type { TelemetrySink } from "../shared/sink.js";
+import type { WorkflowOutcome } from "../shared/workflow.js";
 import { now, TraceClock } from "./clock.js";
 import { errorMessage, errorType, exceptionOf, isControlFlow, isInterrupt } from "./errors.js";
 import { Invocation } from "./invocation.js";
-import { UNKNOWN_MODEL } from "./llm-info.js";
+import { describeLlmCall, describeLlmOutput } from "./llm-span.js";
 import type { ResolvedTracerOptions } from "./options.js";
 import { RunKind, runTypeOf } from "./run-kind.js";
 import { RunState, RunTable } from "./run-state.js";
-import type { TelemetrySink } from "./sink.js";
 import { captured, errorText, type Identity } from "./span-attributes.js";
 
 /** Interrupted runs remembered per thread, to link the run that resumes them (oldest forgotten first). */
 const MAX_INTERRUPTED_THREADS = 1000;
-/** Run ids left untraced or ended early, remembered so their late children are dropped too (oldest forgotten first). */
+/** Run ids left untraced, remembered so their late children are dropped too (oldest forgotten first). */
 const MAX_UNTRACKED = 10_000;
+/** Runs that ended, remembered so work started under them later joins their trace (oldest forgotten first). */
+const MAX_ENDED = 10_000;
 
 /**
  * The one life of every span: a run starts → its SDK span starts (in the caller's context, on the trace's
@@ -28,16 +31,21 @@ export class RunLifecycle {
   droppedRuns = 0;
   private sweepTimer: ReturnType<typeof setInterval> | undefined = undefined;
   private readonly interruptedThreads = new Map<string, SpanContext>();
-  /** Runs refused, or ended before LangGraph ended them: a run started below one of them is not traced either. */
+  /** Runs refused: a run started below one of them is not traced either. */
   private readonly untracked = new Set<string>();
+  /** Runs that ended and could have children: a run started below one later joins their trace. */
+  private readonly ended = new Map<string, RunState>();
+  private readonly sink: TelemetrySink | undefined;
+  private readonly pricer: Pricer;
 
   constructor(
     private readonly otel: Tracer,
     private readonly options: ResolvedTracerOptions,
-    private readonly sink: TelemetrySink | undefined,
     private readonly fault: (where: string, error: unknown) => void,
   ) {
     this.runs = new RunTable(options.maxActiveRuns);
+    this.sink = options.sink;
+    this.pricer = options.pricer;
   }
 
   /** The run that carries the children of `entry`: itself, or for hidden plumbing its nearest traced ancestor. */
@@ -50,6 +58,16 @@ export class RunLifecycle {
     const state = this.runs.get(runId);
     if (state !== undefined) state.invocation.lastActivityAt = at;
     return state;
+  }
+
+  /**
+   * The parent of a run starting now: the run `parentRunId` names while it is open, or after it ended (work a
+   * node started and did not await joins the node's trace, not a trace of its own).
+   */
+  parentOf(parentRunId: unknown, at: number): RunState | undefined {
+    const open = this.touch(parentRunId, at);
+    if (open !== undefined || this.ended.size === 0 || typeof parentRunId !== "string") return open;
+    return this.ended.get(parentRunId);
   }
 
   /** Track a run with no span yet (hidden runs, chains until a descendant needs them). */
@@ -115,7 +133,10 @@ export class RunLifecycle {
     return state;
   }
 
-  /** A run below `parent`, its span started now with its recorded start time. */
+  /**
+   * A run below `parent`, its span started now with its recorded start time. A parent that has ended (work
+   * started and not awaited) still parents it, in its trace; the run is then marked as ending after its parent.
+   */
   startChild(runId: string, kind: RunKind, name: string, parent: RunState, at: number, spanName: string, spanKind: SpanKind, attributes: Attributes): RunState | undefined {
     const state = new RunState(runId, kind, name, parent, parent.invocation, at);
     if (!this.track(state)) return undefined;
@@ -137,7 +158,7 @@ export class RunLifecycle {
 
   /** The span of a run, started now for a chain that had none yet (its recorded start time, its parents first). */
   spanOf(state: RunState): Span | undefined {
-    if (state.span !== undefined || state.kind !== RunKind.Chain) return state.span;
+    if (state.span !== undefined || state.kind !== RunKind.Chain || state.ended) return state.span;
     const span = this.openSpan(state, state.name, SpanKind.INTERNAL, {
       [GenAI.WORKFLOW_NAME]: state.invocation.workflowName,
       [Langfuse.OBSERVATION_TYPE]: ObservationType.CHAIN,
@@ -160,51 +181,72 @@ export class RunLifecycle {
       attributes[LangGraph.NODE] = node.name;
     }
     const parent = state.parent as RunState;
+    if (parent.ended) {
+      // Work started under a run that had ended: in its trace, and the one kind of span that ends after its parent.
+      attributes[Workflow.ENDS_AFTER_PARENT] = true;
+      this.armSweep();
+    }
     const span = this.otel.startSpan(spanName, { kind: spanKind, startTime: invocation.clock.time(state.startedAt), attributes }, this.childContext(parent));
     state.span = span;
     return span;
   }
 
-  /** The context children of `parent` start in: the invocation's own context with the parent's span. */
+  /**
+   * The context children of `parent` start in: the invocation's own context with the parent's span (for a
+   * parent that ended, its span context: the span itself was let go; for one that ended with no span, its own
+   * parent's).
+   */
   private childContext(parent: RunState): Context {
     if (parent.childContext !== undefined) return parent.childContext;
+    if (parent.ended) {
+      if (parent.spanContext !== undefined) return (parent.childContext = trace.setSpan(parent.invocation.context, trace.wrapSpanContext(parent.spanContext)));
+      return parent.parent !== undefined ? this.childContext(parent.parent) : parent.invocation.context;
+    }
     const span = this.spanOf(parent);
     return (parent.childContext = span === undefined ? parent.invocation.context : trace.setSpan(parent.invocation.context, span));
   }
 
   /**
    * End a run: status and attributes, the root's summary, metrics, then the span — which ends whatever
-   * throws before it. Runs below it still open are ended first, at the same time, as abandoned: no span
-   * outlives its parent (LangGraph reports some children after their parent when a stream is broken off;
-   * those late callbacks then find nothing to end).
+   * throws before it. `output` is an LLM call's end payload. Runs below it still open are ended first, at the
+   * same time, as abandoned — except LLM calls, which go on to their own end (so what they cost is counted)
+   * and are marked as ending after their parent.
    */
-  end(state: RunState, error: unknown, at: number, abandoned = false): void {
+  end(state: RunState, error: unknown, at: number, abandoned = false, output?: unknown): void {
     if (state.shadowed > 0 && !abandoned) {
       state.shadowed--;
       return;
     }
-    if (state.openChildren > 0) this.endDescendants(state, at);
+    if (state.openChildren > 0) this.settleDescendants(state, at);
     this.runs.delete(state);
     const invocation = state.invocation;
     const failed = error !== undefined && !isControlFlow(error);
     const interrupted = error !== undefined && isInterrupt(error);
     if (interrupted) invocation.interrupted = true;
     const span = state.span;
+    const durationSeconds = (at - state.startedAt) / 1000;
     let outcome: WorkflowOutcome | undefined;
+    let call: LlmCall | undefined;
     try {
       if (state.kind === RunKind.Workflow) outcome = invocation.finalOutcome(failed, interrupted, abandoned);
-      if (span !== undefined) this.describeEnd(state, span, error, failed, interrupted, abandoned, outcome, at);
+      if (state.llm !== undefined) call = this.llmCall(state, output, failed ? error : undefined, at);
+      if (span !== undefined) {
+        this.describeEnd(state, span, error, failed, interrupted, abandoned, outcome, at);
+        if (call !== undefined) {
+          const firstChunkAt = state.llm!.firstChunkAt;
+          describeLlmCall(span, call, firstChunkAt > 0 ? new Date(invocation.clock.epochMillis(firstChunkAt)).toISOString() : undefined);
+          if (output !== undefined && this.options.contentLimit > 0 && span.isRecording()) describeLlmOutput(span, output, call, state.name, this.options);
+        }
+      }
     } catch (e) {
       this.fault("end", e);
     }
-    // Reaped runs are runs that had a span (plumbing and lazy chains ended with them are not counted); late
-    // callbacks of theirs, and runs started below them, are dropped.
+    // Reaped runs are runs that had a span (plumbing and lazy chains ended with them are not counted).
     const reaped = abandoned && span !== undefined;
-    if (abandoned) this.forget(state.runId);
     if (reaped) this.reapedRuns++;
     if (this.sink !== undefined) {
       try {
-        this.feed(this.sink, state, failed ? error : undefined, reaped, outcome, (at - state.startedAt) / 1000);
+        this.feed(this.sink, state, failed ? error : undefined, reaped, outcome, durationSeconds, call);
       } catch (e) {
         this.fault("metrics", e);
       }
@@ -216,6 +258,46 @@ export class RunLifecycle {
         this.fault("span end", e);
       }
     }
+    this.rememberEnded(state);
+  }
+
+  /** The record of an LLM call that ends now, its cost added to its invocation's. */
+  private llmCall(state: RunState, output: unknown, error: unknown, at: number): LlmCall {
+    const invocation = state.invocation;
+    const call = state.llm!.finish(
+      output,
+      {
+        stage: state.stage ?? "other",
+        errorType: error !== undefined ? errorType(error) : undefined,
+        startedAt: state.startedAt,
+        endedAt: at,
+        endedAtEpochMs: invocation.clock.epochMillis(at),
+        traceId: invocation.traceId,
+      },
+      this.pricer,
+    );
+    if (call.cost !== undefined && Number.isFinite(call.cost.total)) invocation.costUsd += call.cost.total;
+    return call;
+  }
+
+  /**
+   * A run that ended, kept (bounded, oldest forgotten first) for work started under it later, which then
+   * joins its trace. Only its span context is kept, not the span.
+   */
+  private rememberEnded(state: RunState): void {
+    state.ended = true;
+    state.pendingInputs = undefined;
+    // LLM calls and retrievers start no work; LangGraph's plumbing (hidden runs) starts none of the user's.
+    if (state.kind === RunKind.Llm || state.kind === RunKind.Retriever || state.kind === RunKind.Hidden) return;
+    const span = state.span;
+    if (span !== undefined) {
+      state.spanContext = span.spanContext();
+      state.span = undefined;
+      state.childContext = undefined;
+    }
+    const ended = this.ended;
+    if (ended.size >= MAX_ENDED) ended.delete(ended.keys().next().value as string);
+    ended.set(state.runId, state);
   }
 
   private describeEnd(state: RunState, span: Span, error: unknown, failed: boolean, interrupted: boolean, abandoned: boolean, outcome: WorkflowOutcome | undefined, at: number): void {
@@ -250,15 +332,15 @@ export class RunLifecycle {
     if (outcome === "interrupted") this.rememberInterrupted(invocation, span);
   }
 
-  private feed(sink: TelemetrySink, state: RunState, error: unknown, reaped: boolean, outcome: WorkflowOutcome | undefined, durationSeconds: number): void {
+  private feed(sink: TelemetrySink, state: RunState, error: unknown, reaped: boolean, outcome: WorkflowOutcome | undefined, durationSeconds: number, call: LlmCall | undefined): void {
     try {
-      this.feedEnd(sink, state, error, outcome, durationSeconds);
+      this.feedEnd(sink, state, error, outcome, durationSeconds, call);
     } finally {
       if (reaped) sink.runReaped();
     }
   }
 
-  private feedEnd(sink: TelemetrySink, state: RunState, error: unknown, outcome: WorkflowOutcome | undefined, durationSeconds: number): void {
+  private feedEnd(sink: TelemetrySink, state: RunState, error: unknown, outcome: WorkflowOutcome | undefined, durationSeconds: number, call: LlmCall | undefined): void {
     const traceId = state.invocation.traceId;
     switch (state.kind) {
       case RunKind.Workflow: {
@@ -272,19 +354,7 @@ export class RunLifecycle {
         if (state.parent?.node?.stage !== state.stage) sink.nodeEnded({ name: state.stage ?? "other", failed: error !== undefined, durationSeconds, traceId });
         return;
       case RunKind.Llm:
-        sink.llmEnded({
-          stage: state.stage ?? "other",
-          model: state.model ?? (state.name !== UNKNOWN_MODEL ? state.name : UNKNOWN_MODEL),
-          operation: state.operation,
-          provider: state.provider,
-          requestModel: state.name,
-          responseModel: state.responseModel,
-          usage: state.usage,
-          cost: state.cost,
-          errorType: error !== undefined ? errorType(error) : undefined,
-          durationSeconds,
-          traceId,
-        });
+        if (call !== undefined) sink.llmEnded(call);
         return;
       case RunKind.Tool:
         sink.toolEnded({ name: state.name, failed: error !== undefined, durationSeconds, traceId });
@@ -295,10 +365,15 @@ export class RunLifecycle {
     }
   }
 
-  private endDescendants(state: RunState, at: number): void {
+  /**
+   * The runs still open below a run that ends: LLM calls go on (marked: they end after their parent); the
+   * others end now, as abandoned.
+   */
+  private settleDescendants(state: RunState, at: number): void {
     for (const open of this.runs.openDescendantsOf(state)) {
       try {
-        this.end(open, undefined, at, true);
+        if (open.kind === RunKind.Llm) open.span?.setAttribute(Workflow.ENDS_AFTER_PARENT, true);
+        else if (this.runs.holds(open)) this.end(open, undefined, at, true);
       } catch (error) {
         this.fault("end", error);
       }

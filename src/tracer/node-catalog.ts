@@ -1,4 +1,4 @@
-import type { WorkflowStage } from "../types.js";
+import type { WorkflowStage } from "../shared/workflow.js";
 import type { ResolvedTracerOptions } from "./options.js";
 import { nodeObservationType } from "./span-attributes.js";
 import { inferStage } from "./stages.js";

@@ -1,17 +1,17 @@
-import { metrics as metricsApi, type TracerProvider } from "@opentelemetry/api";
-import { GenAiMetrics } from "../metrics/genai-metrics.js";
-import { teeSinks } from "./tee-sink.js";
-import { checkPricing, PriceBook } from "../pricing/pricing.js";
-import type { LlmUsage } from "./llm-info.js";
-import type { CostBreakdown, TelemetrySink } from "./sink.js";
-import { WORKFLOW_STAGES, type RedactHook, type WorkflowStage, type WorkflowTracerOptions } from "../types.js";
+import type { TracerProvider } from "@opentelemetry/api";
+import type { RequestOptions } from "../llm/request.js";
+import type { Pricer } from "../shared/llm-call.js";
+import type { OptionFailure } from "../shared/option-error.js";
+import type { TelemetrySink } from "../shared/sink.js";
+import { WORKFLOW_STAGES, type RedactHook, type WorkflowStage } from "../shared/workflow.js";
 
-export interface ResolvedTracerOptions {
+/** The tracer's options, checked and with defaults, and the parts built from them (prices, metric sinks). */
+export interface ResolvedTracerOptions extends RequestOptions {
   tracerProvider: TracerProvider | undefined;
-  /** Every metrics backend fed by the tracer: the prom-client `metrics`, then the OpenTelemetry GenAI metrics. */
-  metrics: TelemetrySink | undefined;
-  /** Cost of one LLM call: the tracer's own prices, else the metrics' (each over the price catalogue), else the catalogue. */
-  costOf: (model: string, usage: LlmUsage, provider: string | undefined) => CostBreakdown | undefined;
+  /** Every metrics backend fed by the tracer (prom-client, OpenTelemetry), or undefined for none. */
+  sink: TelemetrySink | undefined;
+  /** Prices LLM calls. */
+  pricer: Pricer;
   stages: ReadonlyMap<string, WorkflowStage>;
   inferStages: boolean;
   /** 0 when content capture is off. */
@@ -24,6 +24,37 @@ export interface ResolvedTracerOptions {
   metadataKeys: ReadonlySet<string> | undefined;
 }
 
+/** The options the tracer itself reads (the composition in src/workflow-tracer.ts checks the others). */
+export interface RunTracerOptions {
+  tracerProvider?: unknown;
+  stages?: unknown;
+  inferStages?: unknown;
+  captureContent?: unknown;
+  redact?: unknown;
+  maxSqlLength?: unknown;
+  runTtlMs?: unknown;
+  maxActiveRuns?: unknown;
+  workflowName?: unknown;
+  metadataKeys?: unknown;
+  deployments?: unknown;
+  localEndpoints?: unknown;
+}
+
+export const RUN_TRACER_OPTIONS: readonly string[] = [
+  "tracerProvider",
+  "stages",
+  "inferStages",
+  "captureContent",
+  "redact",
+  "maxSqlLength",
+  "runTtlMs",
+  "maxActiveRuns",
+  "workflowName",
+  "metadataKeys",
+  "deployments",
+  "localEndpoints",
+];
+
 const DEFAULTS = {
   inferStages: true,
   captureContent: false,
@@ -35,58 +66,23 @@ const DEFAULTS = {
   contentLimit: 16_384,
 } as const;
 
-const KNOWN_OPTIONS = new Set([
-  "tracerProvider",
-  "stages",
-  "inferStages",
-  "captureContent",
-  "redact",
-  "maxSqlLength",
-  "runTtlMs",
-  "maxActiveRuns",
-  "workflowName",
-  "metadataKeys",
-  "metrics",
-  "pricing",
-  "meterProvider",
-]);
-
-function fail(option: string, value: unknown, allowed: string): never {
-  let shown: string;
-  try {
-    shown = typeof value === "string" ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
-  } catch {
-    shown = String(value);
-  }
-  throw new TypeError(`WorkflowTracer: invalid option ${option}: ${shown}. Expected ${allowed}.`);
-}
-
-function positiveInteger(option: string, value: unknown, fallback: number): number {
+function positiveInteger(fail: OptionFailure, option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) fail(option, value, "a positive integer");
   return value;
 }
 
-/** Merge defaults and validate, once, at construction. Throws a TypeError naming the bad option. */
-export function resolveTracerOptions(options: WorkflowTracerOptions | undefined): ResolvedTracerOptions {
-  if (options === undefined || options === null) options = {};
-  if (typeof options !== "object") fail("options", options, "an options object");
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) fail(key, (options as Record<string, unknown>)[key], `one of the known options (${[...KNOWN_OPTIONS].join(", ")})`);
-  }
+function stringList(fail: OptionFailure, option: string, value: unknown, expected: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && v.length > 0)) fail(option, value, expected);
+  return value as string[];
+}
 
-  const provider = options.tracerProvider;
+/** Check the tracer's own options once, at construction (`fail` throws the option error), with the parts given. */
+export function resolveRunTracerOptions(options: RunTracerOptions, parts: { sink: TelemetrySink | undefined; pricer: Pricer }, fail: OptionFailure): ResolvedTracerOptions {
+  const provider = options.tracerProvider as TracerProvider | undefined;
   if (provider !== undefined && (typeof provider !== "object" || provider === null || typeof provider.getTracer !== "function")) {
     fail("tracerProvider", provider, "an OpenTelemetry TracerProvider (an object with getTracer())");
-  }
-
-  const metrics = options.metrics as unknown as TelemetrySink | undefined;
-  if (metrics !== undefined && (metrics === null || typeof metrics !== "object" || typeof metrics.llmEnded !== "function" || typeof metrics.workflowEnded !== "function")) {
-    fail("metrics", "[not a WorkflowMetrics]", "a WorkflowMetrics instance");
-  }
-  const meterProvider = options.meterProvider ?? metricsApi.getMeterProvider();
-  if (meterProvider !== false && (typeof meterProvider !== "object" || meterProvider === null || typeof meterProvider.getMeter !== "function")) {
-    fail("meterProvider", "[not a MeterProvider]", "an OpenTelemetry MeterProvider (an object with getMeter()), or false");
   }
 
   const stages = new Map<string, WorkflowStage>();
@@ -95,8 +91,8 @@ export function resolveTracerOptions(options: WorkflowTracerOptions | undefined)
       fail("stages", options.stages, "an object mapping node names to stages");
     }
     for (const [node, stage] of Object.entries(options.stages)) {
-      if (!WORKFLOW_STAGES.includes(stage)) fail(`stages.${node}`, stage, `one of ${WORKFLOW_STAGES.join(", ")}`);
-      stages.set(node, stage);
+      if (!WORKFLOW_STAGES.includes(stage as WorkflowStage)) fail(`stages.${node}`, stage, `one of ${WORKFLOW_STAGES.join(", ")}`);
+      stages.set(node, stage as WorkflowStage);
     }
   }
 
@@ -117,38 +113,34 @@ export function resolveTracerOptions(options: WorkflowTracerOptions | undefined)
     fail("workflowName", workflowName, "a non-empty string");
   }
 
-  let metadataKeys: Set<string> | undefined;
-  if (options.metadataKeys !== undefined) {
-    if (!Array.isArray(options.metadataKeys) || !options.metadataKeys.every((k) => typeof k === "string")) {
-      fail("metadataKeys", options.metadataKeys, "an array of strings");
+  const keys = stringList(fail, "metadataKeys", options.metadataKeys, "an array of strings");
+
+  const deployments = new Map<string, string>();
+  if (options.deployments !== undefined) {
+    const d = options.deployments;
+    if (typeof d !== "object" || d === null || Array.isArray(d) || !Object.values(d).every((v) => typeof v === "string" && v.length > 0)) {
+      fail("deployments", d, 'an object mapping deployment names to model names, e.g. { "prod-chat": "gpt-4o" }');
     }
-    metadataKeys = new Set(options.metadataKeys);
+    for (const [name, model] of Object.entries(d as Record<string, string>)) deployments.set(name, model);
   }
 
-  let costOf: ResolvedTracerOptions["costOf"];
-  if (options.pricing !== undefined) {
-    const book = new PriceBook(checkPricing(options.pricing, fail));
-    costOf = (model, usage, provider) => book.costOf(model, usage, provider);
-  } else if (metrics !== undefined && typeof (metrics as { costOf?: unknown }).costOf === "function") {
-    const withPrices = metrics as unknown as { costOf: ResolvedTracerOptions["costOf"] };
-    costOf = (model, usage, provider) => withPrices.costOf(model, usage, provider);
-  } else {
-    const book = new PriceBook();
-    costOf = (model, usage, provider) => book.costOf(model, usage, provider);
-  }
+  const localHosts = new Set<string>();
+  for (const host of stringList(fail, "localEndpoints", options.localEndpoints, 'an array of hosts ("gpu-box.internal" or "gpu-box.internal:8000")') ?? []) localHosts.add(host.toLowerCase());
 
   return {
     tracerProvider: provider,
-    metrics: teeSinks(metrics, meterProvider === false ? undefined : GenAiMetrics.of(meterProvider)),
-    costOf,
+    sink: parts.sink,
+    pricer: parts.pricer,
     stages,
-    inferStages,
+    inferStages: inferStages as boolean,
     contentLimit,
-    redact: options.redact,
-    maxSqlLength: positiveInteger("maxSqlLength", options.maxSqlLength, DEFAULTS.maxSqlLength),
-    runTtlMs: positiveInteger("runTtlMs", options.runTtlMs, DEFAULTS.runTtlMs),
-    maxActiveRuns: positiveInteger("maxActiveRuns", options.maxActiveRuns, DEFAULTS.maxActiveRuns),
-    workflowName,
-    metadataKeys,
+    redact: options.redact as RedactHook | undefined,
+    maxSqlLength: positiveInteger(fail, "maxSqlLength", options.maxSqlLength, DEFAULTS.maxSqlLength),
+    runTtlMs: positiveInteger(fail, "runTtlMs", options.runTtlMs, DEFAULTS.runTtlMs),
+    maxActiveRuns: positiveInteger(fail, "maxActiveRuns", options.maxActiveRuns, DEFAULTS.maxActiveRuns),
+    workflowName: workflowName as string | undefined,
+    metadataKeys: keys === undefined ? undefined : new Set(keys),
+    deployments,
+    localHosts,
   };
 }

@@ -4,8 +4,9 @@
  */
 import type { Span } from "@opentelemetry/api";
 import { Workflow } from "../attributes.js";
-import { WORKFLOW_OUTCOMES, type NodeResults } from "../types.js";
-import { isPlainObject, truncate } from "./content.js";
+import { isPlainObject } from "../shared/read.js";
+import { truncate } from "../shared/text.js";
+import { WORKFLOW_OUTCOMES, type NodeResults } from "../shared/workflow.js";
 import type { ResolvedTracerOptions } from "./options.js";
 
 const MAX_LABEL_LENGTH = 200;

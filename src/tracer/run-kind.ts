@@ -3,7 +3,8 @@
  * values: each reads a bounded amount whatever it is given.
  */
 import { LANGSMITH_HIDDEN_TAG } from "../attributes.js";
-import { cut, isPlainObject } from "./content.js";
+import { isPlainObject } from "../shared/read.js";
+import { cut } from "../shared/text.js";
 
 /** What a LangChain run is to us. */
 export enum RunKind {

@@ -1,10 +1,9 @@
-import type { Context, Span } from "@opentelemetry/api";
-import type { WorkflowStage } from "../types.js";
+import type { Context, Span, SpanContext } from "@opentelemetry/api";
+import type { LlmCallInFlight } from "../llm/call.js";
+import type { WorkflowStage } from "../shared/workflow.js";
 import type { Invocation } from "./invocation.js";
-import type { LlmUsage } from "./llm-info.js";
 import { RunKind } from "./run-kind.js";
 import type { LinkedPrompt } from "./prompt-link.js";
-import type { CostBreakdown } from "./sink.js";
 
 /** One LangChain run in flight. */
 export class RunState {
@@ -19,18 +18,13 @@ export class RunState {
   openChildren = 0;
   /** The context its children start in (made once, on the first child). */
   childContext: Context | undefined = undefined;
+  /** Set when it ended; it then keeps only its span's context, for work started under it later. */
+  ended = false;
+  spanContext: SpanContext | undefined = undefined;
   /** A lazily created chain span's inputs, captured if it is created. */
   pendingInputs: unknown = undefined;
-  /** LLM runs: first-token time; usage (the last streamed chunk's until the response says); cost; the model that answered when the request named none. */
-  firstTokenAt = 0;
-  usage: LlmUsage | undefined = undefined;
-  cost: CostBreakdown | undefined = undefined;
-  model: string | undefined = undefined;
-  /** LLM runs: `gen_ai.provider.name`, which helps find the model's price. */
-  provider: string | undefined = undefined;
-  /** LLM runs: `gen_ai.operation.name` (chat, text_completion) and the model that answered (`gen_ai.response.model`). */
-  operation: string | undefined = undefined;
-  responseModel: string | undefined = undefined;
+  /** LLM runs: the call's request and what its streamed chunks said so far. */
+  llm: LlmCallInFlight | undefined = undefined;
   /** A Langfuse prompt a child (the prompt template) registered: the next generation under this run uses it. */
   prompt: LinkedPrompt | undefined = undefined;
 

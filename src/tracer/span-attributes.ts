@@ -2,12 +2,11 @@
  * Building the attributes of each kind of span from callback arguments. Pure functions: the tracer
  * decides when, these decide what.
  */
-import type { Attributes, Span } from "@opentelemetry/api";
+import type { Attributes } from "@opentelemetry/api";
 import { GenAI, GenAIOperation, LangGraph, Langfuse, ObservationType, Workflow } from "../attributes.js";
-import type { RedactInfo } from "../types.js";
-import type { CostBreakdown } from "./sink.js";
-import { cut, isSecretKey, safeStringify, safeStringifyJsonText, toSemconvMessages, truncate } from "./content.js";
-import { UNKNOWN_MODEL, type LlmRequest, type LlmResponse, type LlmUsage } from "./llm-info.js";
+import { cut, truncate } from "../shared/text.js";
+import type { RedactInfo } from "../shared/workflow.js";
+import { isSecretKey, safeStringify, safeStringifyJsonText, toSemconvMessages } from "./content.js";
 import type { ResolvedTracerOptions } from "./options.js";
 import { redactSecrets } from "./secrets.js";
 
@@ -107,63 +106,6 @@ export function workflowAttributes(
     }
   }
   return attributes;
-}
-
-export function llmRequestAttributes(request: LlmRequest, operation: string): Attributes {
-  const a: Attributes = {
-    [GenAI.OPERATION_NAME]: operation,
-    [GenAI.PROVIDER_NAME]: request.provider,
-    [Langfuse.OBSERVATION_TYPE]: ObservationType.GENERATION,
-  };
-  if (request.model !== UNKNOWN_MODEL) a[GenAI.REQUEST_MODEL] = a[Langfuse.OBSERVATION_MODEL] = request.model;
-  // Langfuse's model parameters as JSON text, written directly (every value is a finite number or a boolean):
-  // this runs on every LLM call.
-  let params = "";
-  if (request.temperature !== undefined) params += `,"temperature":${(a[GenAI.REQUEST_TEMPERATURE] = request.temperature)}`;
-  if (request.maxTokens !== undefined) params += `,"max_tokens":${(a[GenAI.REQUEST_MAX_TOKENS] = request.maxTokens)}`;
-  if (request.topP !== undefined) params += `,"top_p":${(a[GenAI.REQUEST_TOP_P] = request.topP)}`;
-  if (request.topK !== undefined) params += `,"top_k":${(a[GenAI.REQUEST_TOP_K] = request.topK)}`;
-  if (request.frequencyPenalty !== undefined) params += `,"frequency_penalty":${(a[GenAI.REQUEST_FREQUENCY_PENALTY] = request.frequencyPenalty)}`;
-  if (request.presencePenalty !== undefined) params += `,"presence_penalty":${(a[GenAI.REQUEST_PRESENCE_PENALTY] = request.presencePenalty)}`;
-  if (request.seed !== undefined) params += `,"seed":${(a[GenAI.REQUEST_SEED] = request.seed)}`;
-  if (request.stop !== undefined) a[GenAI.REQUEST_STOP_SEQUENCES] = request.stop;
-  if (request.stream !== undefined) params += `,"stream":${(a[GenAI.REQUEST_STREAM] = request.stream)}`;
-  if (params.length > 0) a[Langfuse.OBSERVATION_MODEL_PARAMETERS] = `{${params.slice(1)}}`;
-  return a;
-}
-
-/** Usage as Langfuse's `usage_details` JSON: disjoint buckets (cached input and reasoning output split out). */
-export function langfuseUsageDetails(usage: LlmUsage): string {
-  let json = `{"input":${Math.max(0, usage.input - usage.cacheRead - usage.cacheCreation)},"output":${Math.max(0, usage.output - usage.reasoning)},"total":${usage.input + usage.output}`;
-  if (usage.cacheRead > 0) json += `,"input_cache_read":${usage.cacheRead}`;
-  if (usage.cacheCreation > 0) json += `,"input_cache_creation":${usage.cacheCreation}`;
-  if (usage.reasoning > 0) json += `,"output_reasoning":${usage.reasoning}`;
-  return `${json}}`;
-}
-
-/**
- * Cost as Langfuse's `cost_details` JSON: the same keys as `usage_details` (a bucket appears in both or in
- * neither), so Langfuse shows a cost beside every usage type; the parts sum to `total`.
- */
-export function langfuseCostDetails(cost: CostBreakdown, usage: LlmUsage): string {
-  let json = `{"input":${cost.input},"output":${cost.output},"total":${cost.total}`;
-  if (usage.cacheRead > 0) json += `,"input_cache_read":${cost.inputCacheRead}`;
-  if (usage.cacheCreation > 0) json += `,"input_cache_creation":${cost.inputCacheCreation}`;
-  if (usage.reasoning > 0) json += `,"output_reasoning":${cost.outputReasoning}`;
-  return `${json}}`;
-}
-
-export function applyLlmResponse(span: Span, usage: LlmUsage | undefined, response: LlmResponse): void {
-  if (response.model !== undefined) span.setAttribute(GenAI.RESPONSE_MODEL, response.model);
-  if (response.id !== undefined) span.setAttribute(GenAI.RESPONSE_ID, response.id);
-  if (response.finishReasons !== undefined) span.setAttribute(GenAI.RESPONSE_FINISH_REASONS, response.finishReasons);
-  if (usage === undefined) return;
-  span.setAttribute(GenAI.USAGE_INPUT_TOKENS, usage.input);
-  span.setAttribute(GenAI.USAGE_OUTPUT_TOKENS, usage.output);
-  if (usage.cacheRead > 0) span.setAttribute(GenAI.USAGE_CACHE_READ_INPUT_TOKENS, usage.cacheRead);
-  if (usage.cacheCreation > 0) span.setAttribute(GenAI.USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cacheCreation);
-  if (usage.reasoning > 0) span.setAttribute(GenAI.USAGE_REASONING_OUTPUT_TOKENS, usage.reasoning);
-  span.setAttribute(Langfuse.OBSERVATION_USAGE_DETAILS, langfuseUsageDetails(usage));
 }
 
 /** Captured content (when enabled): truncated, then redacted. */

@@ -1,4 +1,4 @@
-import type { WorkflowStage } from "../types.js";
+import type { WorkflowStage } from "../shared/workflow.js";
 
 /**
  * Name rules for a node's stage, tried in order; the first match wins. Order matters: `execute_sql`

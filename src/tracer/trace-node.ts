@@ -1,6 +1,7 @@
 import { context, trace } from "@opentelemetry/api";
-import { WORKFLOW_STAGES, type NodeReport, type NodeResults, type TraceNodeOptions, type WorkflowOutcome, type WorkflowStage } from "../types.js";
-import { TRACER_BRAND, type WorkflowTracer } from "./workflow-tracer.js";
+import { WORKFLOW_STAGES, type NodeResults, type WorkflowOutcome, type WorkflowStage } from "../shared/workflow.js";
+import type { NodeReport, TraceNodeOptions } from "./types.js";
+import { TRACER_BRAND, type RunTracer } from "./run-tracer.js";
 
 /** Report handle used when no tracer is attached: every call is a no-op. */
 const NOOP_REPORT: NodeReport = Object.freeze({
@@ -19,7 +20,7 @@ const NOOP_REPORT: NodeReport = Object.freeze({
 class BoundReport implements NodeReport {
   readonly recording = true;
   constructor(
-    private readonly tracers: readonly WorkflowTracer[],
+    private readonly tracers: readonly RunTracer[],
     private readonly runId: string,
   ) {}
 
@@ -60,15 +61,15 @@ interface CallbackManagerLike {
  * The tracers among a run's own callbacks, and the run id of the node. LangGraph hands each node a config
  * whose `callbacks` is the node run's child manager: its `parentRunId` is the node's run id.
  */
-function findTracers(config: unknown): { tracers: WorkflowTracer[]; runId: string } | undefined {
+function findTracers(config: unknown): { tracers: RunTracer[]; runId: string } | undefined {
   const callbacks = (config as { callbacks?: unknown } | undefined)?.callbacks as CallbackManagerLike | undefined;
   if (callbacks === undefined || callbacks === null || typeof callbacks !== "object") return undefined;
   const handlers = callbacks.handlers;
   if (!Array.isArray(handlers)) return undefined;
-  let tracers: WorkflowTracer[] | undefined;
+  let tracers: RunTracer[] | undefined;
   for (const handler of handlers) {
     if (handler !== null && typeof handler === "object" && (handler as Record<symbol, unknown>)[TRACER_BRAND] === true) {
-      (tracers ??= []).push(handler as WorkflowTracer);
+      (tracers ??= []).push(handler as RunTracer);
     }
   }
   if (tracers === undefined) return undefined;

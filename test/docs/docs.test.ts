@@ -6,8 +6,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { METRIC_NAMES, RecentTraces, setupTelemetry, WorkflowMetrics, WorkflowTracer, type LlmUsage } from "../../src/index.js";
-import { LOCAL_MODEL_FAMILIES, PriceBook } from "../../src/pricing/pricing.js";
+import { METRIC_NAMES, RecentTraces, setupTelemetry, WorkflowMetrics, WorkflowTracer } from "../../src/index.js";
+import { KNOWN_HOSTS, LOCAL_PORTS } from "../../src/llm/provider.js";
+import { PriceBook } from "../../src/pricing/pricing.js";
+import { tokenUsage } from "../../src/shared/llm-call.js";
 
 /** The catalogue's provider column as the tracer names providers (`gen_ai.provider.name`). */
 const providerName = (p: string) => ({ openai: "openai", anthropic: "anthropic", google: "gcp.gemini", mistral: "mistral_ai" })[p];
@@ -116,26 +118,28 @@ describe("metric and price tables match the code", () => {
     expect(names.sort()).toEqual(Object.values(HTTP_METRIC_NAMES).sort());
   });
 
-  it("docs/metrics.md's rates are the catalogue's, and its local families are the ones priced at zero", () => {
+  it("docs/metrics.md's rates are the catalogue's", () => {
     const rate = (cell: string) => (cell === "—" ? undefined : Number(cell));
     const book = new PriceBook();
-    const million = (u: Partial<LlmUsage>) => ({ input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0, ...u });
-    const rows = table("docs/metrics.md", "Pricing", "model");
+    const rows = table("docs/metrics.md", "Rates of common models", "model");
     expect(rows.length).toBeGreaterThan(5);
     for (const [model, provider, input, cacheRead, cacheWrite, output, reasoning] of rows) {
       const name = model!.replace(/`/g, "");
-      const cost = (u: Partial<LlmUsage>) => book.costOf(name, million(u), providerName(provider!))!;
+      const cost = (input: number, cacheRead: number, cacheWrite: number, output: number, reasoning: number) =>
+        book.price({ provider: providerName(provider!)!, model: name, local: false }, tokenUsage(input, cacheRead, cacheWrite, output, reasoning), Date.now())!.cost;
       const m = 1e6;
-      expect(cost({ input: m }).input, name).toBeCloseTo(rate(input!)!, 12);
-      expect(cost({ input: m, cacheRead: m }).inputCacheRead, name).toBeCloseTo(rate(cacheRead!) ?? rate(input!)!, 12);
-      expect(cost({ input: m, cacheCreation: m }).inputCacheCreation, name).toBeCloseTo(rate(cacheWrite!) ?? rate(input!)!, 12);
-      expect(cost({ output: m }).output, name).toBeCloseTo(rate(output!)!, 12);
-      expect(cost({ output: m, reasoning: m }).outputReasoning, name).toBeCloseTo(rate(reasoning!) ?? rate(output!)!, 12);
+      expect(cost(m, 0, 0, 0, 0).input, name).toBeCloseTo(rate(input!)!, 12);
+      expect(cost(0, m, 0, 0, 0).cacheRead, name).toBeCloseTo(rate(cacheRead!) ?? rate(input!)!, 12);
+      expect(cost(0, 0, m, 0, 0).cacheWrite, name).toBeCloseTo(rate(cacheWrite!) ?? rate(input!)!, 12);
+      expect(cost(0, 0, 0, m, 0).output, name).toBeCloseTo(rate(output!)!, 12);
+      expect(cost(0, 0, 0, 0, m).reasoning, name).toBeCloseTo(rate(reasoning!) ?? rate(output!)!, 12);
     }
-    const text = readFileSync(`${root}/docs/metrics.md`, "utf8");
-    const paragraph = text.slice(text.indexOf("Models served locally"), text.indexOf("A model found"));
-    const free = [...paragraph.matchAll(/`([^`]+)`/g)].map((m) => m[1]!).filter((f) => f !== "mistral:7b");
-    expect(free.sort()).toEqual([...LOCAL_MODEL_FAMILIES].sort());
+  });
+
+  it("docs/metrics.md's host table is the one the tracer reads providers from", () => {
+    const rows = table("docs/metrics.md", "Which model, which provider", "host").map(([host, provider]) => [host!.replace(/`/g, ""), provider!.replace(/`/g, "")]);
+    const local = Object.entries(LOCAL_PORTS).map(([port, provider]) => [`localhost:${port}`, `${provider} (local)`]);
+    expect(rows.sort()).toEqual([...KNOWN_HOSTS.map(([host, provider]) => [host.startsWith(".") || host.startsWith("-") ? `*${host}` : host, provider]), ...local].sort());
   });
 });
 

@@ -103,10 +103,12 @@ describe("README quick start", () => {
       expect(stdout).toContain("'gen_ai.usage.input_tokens': 40");
       expect(stdout).toMatch(/result: \{[^}]*intent: 'sql_query'[^}]*sql: 'SELECT count\(\*\) FROM orders;'/s);
       const m = new Scrape(stdout.slice(stdout.indexOf("# HELP")));
-      expect(m.value("langgraph_llm_tokens_total", { type: "input", model: "gpt-4o-mini" })).toBe(70);
-      expect(m.value("langgraph_llm_tokens_total", { type: "output", model: "gpt-4o-mini" })).toBe(11);
+      // Labelled by the model that answered, as the server named it.
+      const answered = { provider: "openai", model: "gpt-4o-mini-2024-07-18" };
+      expect(m.value("langgraph_llm_tokens_total", { type: "input", ...answered })).toBe(70);
+      expect(m.value("langgraph_llm_tokens_total", { type: "output", ...answered })).toBe(11);
       // gpt-4o-mini: $0.15 per million input tokens, $0.60 per million output tokens.
-      expect(m.value("langgraph_llm_cost_dollars_total", { model: "gpt-4o-mini" })).toBeCloseTo((70 * 0.15 + 11 * 0.6) / 1e6, 15);
+      expect(m.value("langgraph_llm_cost_dollars_total", answered)).toBeCloseTo((70 * 0.15 + 11 * 0.6) / 1e6, 15);
     });
   });
 });

@@ -1,4 +1,5 @@
 import { metrics } from "@opentelemetry/api";
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { setupTelemetry, WorkflowMetrics, WorkflowTracer, type Telemetry, type TelemetryOptions } from "../../src/index.js";
@@ -99,8 +100,8 @@ describe("OTLP metrics in the GenAI conventions (loopback collector decoding the
 
     // Prometheus got the same call, with its finer token types.
     const scrape = await Scrape.of(registry);
-    expect(scrape.value("langgraph_llm_tokens_total", { type: "cached", model: "gpt-4o" })).toBe(1024);
-    expect(scrape.value("langgraph_llm_tokens_total", { type: "input", model: "gpt-4o" })).toBe(176);
+    expect(scrape.value("langgraph_llm_tokens_total", { type: "cache_read", model: "gpt-4o-2024-08-06" })).toBe(1024);
+    expect(scrape.value("langgraph_llm_tokens_total", { type: "input", model: "gpt-4o-2024-08-06" })).toBe(176);
   });
 
   it("gives a failed LLM call error.type on its duration, and counts its run as an error", async () => {
@@ -199,5 +200,49 @@ describe("WorkflowTracer's meterProvider option", () => {
     await t.forceFlush();
     expect(named(lastReport(collector), "workflow.run.duration").map((p) => p.count)).toEqual([1]);
     expect(() => new WorkflowTracer({ meterProvider: {} as never })).toThrow('WorkflowTracer: invalid option meterProvider: "[not a MeterProvider]". Expected an OpenTelemetry MeterProvider (an object with getMeter()), or false.');
+  });
+
+  it("records into the global provider whichever comes first, the tracer or setupTelemetry(); runs begun before it do not count active runs down", async () => {
+    // Built first, as a module-level tracer is: no MeterProvider yet.
+    const early = new WorkflowTracer({ tracerProvider: new BasicTracerProvider() });
+    const graph = twoModelGraph();
+    await graph.invoke({ question: "before" }, { callbacks: [early] });
+    const collector = await receiver();
+    const t = await telemetry({ otlpMetrics: { url: `${collector.url}/v1/metrics`, protocol: "http/json" } });
+    expect(metrics.getMeterProvider()).toBe(t.meterProvider);
+    await graph.invoke({ question: "after" }, { callbacks: [early] });
+    await t.forceFlush();
+    const points = lastReport(collector);
+    // The run after setupTelemetry() is recorded; the one before it could not be.
+    expect(named(points, "workflow.run.duration").map((p) => p.count)).toEqual([1]);
+    expect(named(points, "gen_ai.client.token.usage").reduce((n, p) => n + p.sum!, 0)).toBe(1200 + 85 + 310 + 42);
+    expect(named(points, "workflow.active_runs").map((p) => p.value)).toEqual([0]);
+  });
+});
+
+describe("one record, three outputs: the spans, Prometheus and OpenTelemetry metrics agree", () => {
+  it("Prometheus tokens and cost, and the OTel token usage, are the sums over the LLM spans", async () => {
+    const collector = await receiver();
+    const t = await telemetry({ otlpMetrics: { url: `${collector.url}/v1/metrics`, protocol: "http/json" } });
+    const spans = new InMemorySpanExporter();
+    const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
+    const registry = new Registry();
+    const tracer = new WorkflowTracer({ tracerProvider, metrics: new WorkflowMetrics({ registry }) });
+    for (let i = 0; i < 3; i++) await twoModelGraph().invoke({ question: `q${i}` }, { callbacks: [tracer] });
+    await t.forceFlush();
+    const calls = spans.getFinishedSpans().filter((s) => s.attributes["gen_ai.operation.name"] === "chat");
+    expect(calls).toHaveLength(6);
+    const sum = (key: string) => calls.reduce((n, s) => n + Number(s.attributes[key] ?? 0), 0);
+    const scrape = await Scrape.of(registry);
+    expect(scrape.sum("langgraph_llm_tokens_total")).toBe(sum("gen_ai.usage.input_tokens") + sum("gen_ai.usage.output_tokens"));
+    expect(scrape.sum("langgraph_llm_tokens_total", { type: "cache_read" })).toBe(sum("gen_ai.usage.cache_read.input_tokens"));
+    expect(scrape.sum("langgraph_llm_tokens_total", { type: "reasoning" })).toBe(sum("gen_ai.usage.reasoning.output_tokens"));
+    expect(scrape.sum("langgraph_llm_cost_dollars_total")).toBeCloseTo(sum("workflow.cost_usd"), 12);
+    expect(scrape.sum("langgraph_llm_calls_total")).toBe(6);
+    const usage = named(lastReport(collector), "gen_ai.client.token.usage");
+    const otel = (type: string) => usage.filter((p) => p.attributes["gen_ai.token.type"] === type).reduce((n, p) => n + p.sum!, 0);
+    expect(otel("input")).toBe(sum("gen_ai.usage.input_tokens"));
+    expect(otel("output")).toBe(sum("gen_ai.usage.output_tokens"));
+    await tracerProvider.shutdown();
   });
 });

@@ -217,7 +217,7 @@ describe("setupTelemetry sampling", () => {
     expect(memory.getFinishedSpans()).toHaveLength(wire.length);
     const m = await Scrape.of(registry);
     expect(m.value("langgraph_queries_total", { intent: "out_of_scope", status: "success" })).toBe(400);
-    expect(m.value("langgraph_llm_calls_total", { operation: "intent", model: "gpt-4o" })).toBe(400);
+    expect(m.value("langgraph_llm_calls_total", { operation: "intent", model: "gpt-4o-2024-08-06" })).toBe(400);
     const kept = new Set(roots.map((r) => r.traceId));
     const scores = langfuse.ingestionEvents();
     expect(scores).toHaveLength(roots.length); // one confidence score per kept trace

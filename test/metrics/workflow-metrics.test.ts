@@ -47,15 +47,15 @@ describe("WorkflowMetrics fed by WorkflowTracer on a real Text2Query graph", () 
     await ask("How many orders per user?");
     const m = await Scrape.of(registry);
     for (const operation of ["intent", "reasoning", "generation", "correction"]) {
-      expect(m.value("text2query_llm_calls_total", { operation, model: "gpt-4o" })).toBe(1);
-      expect(m.value("text2query_llm_latency_seconds_count", { operation, model: "gpt-4o" })).toBe(1);
+      expect(m.value("text2query_llm_calls_total", { operation, model: "gpt-4o-2024-08-06" })).toBe(1);
+      expect(m.value("text2query_llm_latency_seconds_count", { operation, model: "gpt-4o-2024-08-06" })).toBe(1);
     }
     expect(m.sum("text2query_llm_calls_total")).toBe(4);
     // Script: intent 210/4, plan 640 (512 cached)/85, generate 900/48, correct 980/50 (20 reasoning).
-    expect(m.value("text2query_llm_tokens_total", { type: "input", model: "gpt-4o" })).toBe(210 + 128 + 900 + 980);
-    expect(m.value("text2query_llm_tokens_total", { type: "cached", model: "gpt-4o" })).toBe(512);
-    expect(m.value("text2query_llm_tokens_total", { type: "output", model: "gpt-4o" })).toBe(4 + 85 + 48 + 30);
-    expect(m.value("text2query_llm_tokens_total", { type: "reasoning", model: "gpt-4o" })).toBe(20);
+    expect(m.value("text2query_llm_tokens_total", { type: "input", model: "gpt-4o-2024-08-06" })).toBe(210 + 128 + 900 + 980);
+    expect(m.value("text2query_llm_tokens_total", { type: "cache_read", model: "gpt-4o-2024-08-06" })).toBe(512);
+    expect(m.value("text2query_llm_tokens_total", { type: "output", model: "gpt-4o-2024-08-06" })).toBe(4 + 85 + 48 + 30);
+    expect(m.value("text2query_llm_tokens_total", { type: "reasoning", model: "gpt-4o-2024-08-06" })).toBe(20);
     // The four types add up to what the provider billed: every input and output token exactly once.
     expect(m.sum("text2query_llm_tokens_total")).toBe(210 + 640 + 900 + 980 + 4 + 85 + 48 + 50);
   });
@@ -65,7 +65,7 @@ describe("WorkflowMetrics fed by WorkflowTracer on a real Text2Query graph", () 
     const m = await Scrape.of(registry);
     // gpt-4o: $2.50 input, $1.25 cached input, $10 output per million tokens.
     const expected = ((210 + 128 + 900 + 980) * 2.5 + 512 * 1.25 + (4 + 85 + 48 + 50) * 10) / 1e6;
-    expect(m.value("text2query_llm_cost_dollars_total", { model: "gpt-4o" })).toBeCloseTo(expected, 12);
+    expect(m.value("text2query_llm_cost_dollars_total", { model: "gpt-4o-2024-08-06" })).toBeCloseTo(expected, 12);
     expect(m.samples("text2query_llm_unpriced_tokens_total")).toHaveLength(0);
 
     const spans = otel.spans();
@@ -119,7 +119,7 @@ describe("WorkflowMetrics fed by WorkflowTracer on a real Text2Query graph", () 
     expect(m.value("text2query_query_latency_seconds_count", { stage: "total" })).toBe(3);
     // Only runs that validated something report correction attempts.
     expect(m.value("text2query_correction_attempts_count", { result: "success" })).toBe(2);
-    expect(m.value("text2query_llm_calls_total", { operation: "intent", model: "gpt-4o" })).toBe(3);
+    expect(m.value("text2query_llm_calls_total", { operation: "intent", model: "gpt-4o-2024-08-06" })).toBe(3);
   });
 
   it("counts a run whose last validation failed as failed, with its correction attempts under failed", async () => {
@@ -149,6 +149,7 @@ describe("WorkflowMetrics fed by WorkflowTracer on a real Text2Query graph", () 
     await expect(buildText2QueryGraph({ model }).invoke({ question: "How many orders per user?" }, { callbacks: [tracer] })).rejects.toThrow("429 Too Many Requests");
     const m = await Scrape.of(registry);
     expect(m.value("text2query_llm_errors_total", { operation: "generation", error_type: "RateLimitError" })).toBe(1);
+    // A call that failed names no model that answered: it is counted under the one requested.
     expect(m.value("text2query_llm_calls_total", { operation: "generation", model: "gpt-4o" })).toBe(1);
     expect(m.value("text2query_queries_total", { intent: "sql_query", status: "error" })).toBe(1);
     expect(m.value("text2query_active_queries")).toBe(0);
@@ -209,9 +210,9 @@ describe("WorkflowMetrics pricing through the tracer", () => {
     await otel.shutdown();
   });
 
-  async function call(model: string, metrics: WorkflowMetrics, reply = { content: "ok", inputTokens: 1000, outputTokens: 500 }) {
+  async function call(model: string, metrics: WorkflowMetrics, reply = { content: "ok", inputTokens: 1000, outputTokens: 500 }, provider = "openai") {
     const tracer = new WorkflowTracer({ tracerProvider: otel.provider, metrics });
-    await new ScriptedChatModel({ model, replies: [reply] }).invoke([new HumanMessage("hi")], { callbacks: [tracer] });
+    await new ScriptedChatModel({ model, provider, replies: [reply] }).invoke([new HumanMessage("hi")], { callbacks: [tracer] });
     return otel.spans().at(-1)!;
   }
 
@@ -223,10 +224,11 @@ describe("WorkflowMetrics pricing through the tracer", () => {
       expect(span.attributes[Workflow.COST_USD]).toBeCloseTo(0.0075, 15);
     }
     const m = await Scrape.of(registry);
-    expect(m.value("langgraph_llm_cost_dollars_total", { model: "gpt-4o" })).toBeCloseTo(0.0075 * 2, 15);
-    // The label keeps the version (it is what ran); the router prefix is dropped.
-    expect(m.value("langgraph_llm_cost_dollars_total", { model: "gpt-4o-2024-08-06" })).toBeCloseTo(0.0075, 15);
-    expect(m.labelValues("langgraph_llm_calls_total", "model")).toEqual(["gpt-4o", "gpt-4o-2024-08-06"]);
+    // The label is the model as the provider named it, as on the spans: the version is what ran.
+    for (const model of ["gpt-4o", "gpt-4o-2024-08-06", "openai/gpt-4o"]) {
+      expect(m.value("langgraph_llm_cost_dollars_total", { provider: "openai", model })).toBeCloseTo(0.0075, 15);
+    }
+    expect(m.labelValues("langgraph_llm_calls_total", "model")).toEqual(["gpt-4o", "gpt-4o-2024-08-06", "openai/gpt-4o"]);
   });
 
   it("prices an unknown model at zero, counts its tokens as unpriced, and puts no cost on its span", async () => {
@@ -259,10 +261,24 @@ describe("WorkflowMetrics pricing through the tracer", () => {
     expect(otel.spans().at(-1)!.attributes[Workflow.COST_USD]).toBeCloseTo((1000 * 0.15 + 500 * 0.6) / 1e6, 15);
   });
 
-  it("prices local models at zero without calling them unpriced", async () => {
+  it("prices a call served locally at zero without calling it unpriced, whatever its model's name", async () => {
     const registry = new Registry();
-    const span = await call("ollama/llama3.1:8b", new WorkflowMetrics({ registry }));
-    expect(span.attributes[Workflow.COST_USD]).toBe(0);
-    expect((await Scrape.of(registry)).samples("langgraph_llm_unpriced_tokens_total")).toHaveLength(0);
+    const metrics = new WorkflowMetrics({ registry });
+    for (const model of ["llama3.1:8b", "gpt-4o"]) {
+      const span = await call(model, metrics, undefined, "ollama");
+      expect(span.attributes[Workflow.COST_USD]).toBe(0);
+      expect(span.attributes[Workflow.PRICED_AS]).toBe("local");
+    }
+    const m = await Scrape.of(registry);
+    expect(m.samples("langgraph_llm_unpriced_tokens_total")).toHaveLength(0);
+    expect(m.value("langgraph_llm_calls_total", { provider: "ollama", model: "gpt-4o", operation: "other" })).toBe(1);
+  });
+
+  it("never prices a hosted call at zero for its name: a llama through an unknown host is unpriced, and counted", async () => {
+    const registry = new Registry();
+    const span = await call("llama3.1:8b", new WorkflowMetrics({ registry }));
+    expect(span.attributes[Workflow.COST_USD]).toBeUndefined();
+    expect(span.attributes[Langfuse.OBSERVATION_COST_DETAILS]).toBeUndefined();
+    expect((await Scrape.of(registry)).value("langgraph_llm_unpriced_tokens_total", { provider: "openai", model: "llama3.1:8b" })).toBe(1500);
   });
 });

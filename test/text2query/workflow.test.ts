@@ -99,7 +99,7 @@ describe("example Text2Query workflow on embedded PGlite", () => {
   it("reports realistic usage: the long generation prompt is served from the cache after the first call", async () => {
     await ask("Revenue by category");
     const m = await Scrape.of(registry);
-    expect(m.value("text2query_llm_tokens_total", { type: "cached", model: "gpt-4o-mini" })).toBeGreaterThanOrEqual(1024);
+    expect(m.value("text2query_llm_tokens_total", { type: "cache_read", model: "gpt-4o-mini" })).toBeGreaterThanOrEqual(1024);
     expect(m.value("text2query_llm_cost_dollars_total", { model: "gpt-4o-mini" })).toBeGreaterThan(0);
     const llm = exporter.getFinishedSpans().filter((s) => s.attributes["gen_ai.operation.name"] === "chat");
     expect(llm.length).toBeGreaterThan(10);

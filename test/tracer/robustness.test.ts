@@ -12,6 +12,7 @@ import { z } from "zod";
 import { traceNode, WorkflowMetrics, WorkflowTracer, type NodeReport, type WorkflowOutcome, type WorkflowTracerOptions } from "../../src/index.js";
 import { CountingProcessor } from "../support/counting-processor.js";
 import { Scrape } from "../support/exposition.js";
+import { sinkOf } from "../support/llm-call.js";
 import { one, parentId, setupOtel } from "../support/otel.js";
 import { ScriptedChatModel, type ScriptedReply } from "../support/scripted-chat-model.js";
 import { buildText2QueryGraph, text2queryReplies } from "../support/text2query-graph.js";
@@ -104,7 +105,8 @@ describe("robustness (spec items 5–8)", () => {
     expect(healthy).toHaveLength(17);
     otel.reset();
 
-    const spies = throwing.map((method) => vi.spyOn(metrics, method).mockImplementation(() => {
+    const sink = sinkOf(metrics);
+    const spies = throwing.map((method) => vi.spyOn(sink, method).mockImplementation(() => {
       throw new Error(`metrics backend down (${method})`);
     }));
     const t = tracer();

@@ -1,35 +1,40 @@
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { diag, SpanKind, trace, type Attributes, type Span } from "@opentelemetry/api";
 import { GenAI, GenAIOperation, Langfuse, ObservationType, Workflow } from "../attributes.js";
-import type { TracerStats, WorkflowStage, WorkflowTracerOptions } from "../types.js";
+import { LlmCallInFlight, UNKNOWN_MODEL } from "../llm/call.js";
+import { readLlmRequest } from "../llm/request.js";
+import { objectOf } from "../shared/read.js";
+import type { TelemetrySink } from "../shared/sink.js";
+import { cut } from "../shared/text.js";
+import type { WorkflowStage } from "../shared/workflow.js";
 import { VERSION } from "../version.js";
 import { now } from "./clock.js";
-import { cut } from "./content.js";
 import { errorMessage } from "./errors.js";
 import { RunLifecycle } from "./lifecycle.js";
-import { describeLlmEnd } from "./llm-end.js";
-import { readChunkUsage, readLlmRequest, UNKNOWN_MODEL } from "./llm-info.js";
+import { llmRequestAttributes, llmSpanName } from "./llm-span.js";
 import { NodeCatalog } from "./node-catalog.js";
-import { resolveTracerOptions, type ResolvedTracerOptions } from "./options.js";
+import type { ResolvedTracerOptions } from "./options.js";
 import { applyResults, readResults } from "./results.js";
 import { promptAttributes, promptOf, takePrompt } from "./prompt-link.js";
 import { boundedName, chainKind, DEFAULT_GRAPH_NAME, metadataOf, RunKind, runNameOf, runTypeOf } from "./run-kind.js";
 import { RunState } from "./run-state.js";
-import type { TelemetrySink } from "./sink.js";
-import { captured, capturedArguments, inputMessagesAttributes, llmRequestAttributes, nodeAttributes, readIdentity, userTags, workflowAttributes } from "./span-attributes.js";
+import { captured, capturedArguments, inputMessagesAttributes, nodeAttributes, readIdentity, userTags, workflowAttributes } from "./span-attributes.js";
+import type { TracerStats } from "./types.js";
 
 /** Marks our handler so `traceNode` finds it among a run's callbacks without importing this class. */
 export const TRACER_BRAND = Symbol.for("langgraph-telemetry.WorkflowTracer");
 
 /**
- * A LangChain callback handler that turns every run of a LangChain/LangGraph invocation into
- * OpenTelemetry spans that Langfuse reads as traces, generations and observations.
+ * The LangChain callback handler that turns every run of a LangChain/LangGraph invocation into
+ * OpenTelemetry spans that Langfuse reads as traces, generations and observations, given its resolved
+ * options: its prices and metric sinks come from outside (`WorkflowTracer`, src/workflow-tracer.ts, builds
+ * them), so this area imports neither pricing nor metrics.
  *
  * One long-lived instance serves every invocation: `graph.invoke(input, { callbacks: [tracer] })`.
  * It never throws into the workflow, never changes its result and does no I/O on the callback path. Each
  * handler reads its arguments (which run, what attributes), then hands the span's life to `RunLifecycle`.
  */
-export class WorkflowTracer extends BaseCallbackHandler {
+export class RunTracer extends BaseCallbackHandler {
   readonly name = "WorkflowTracer";
   readonly [TRACER_BRAND] = true;
 
@@ -41,17 +46,17 @@ export class WorkflowTracer extends BaseCallbackHandler {
   private readonly warned = new Set<string>();
   private readonly nodes: NodeCatalog;
 
-  constructor(options?: WorkflowTracerOptions) {
+  constructor(options: ResolvedTracerOptions) {
     super();
-    this.options = resolveTracerOptions(options);
-    this.sink = this.options.metrics;
+    this.options = options;
+    this.sink = options.sink;
     this.nodes = new NodeCatalog(this.options);
     // Await our handlers: they do no I/O, so awaiting costs a microtask, and in exchange spans end before
     // invoke() returns and the root sees the caller's active OpenTelemetry context (an HTTP span).
     this.awaitHandlers = true;
     this.raiseError = false;
     const provider = this.options.tracerProvider ?? trace.getTracerProvider();
-    this.life = new RunLifecycle(provider.getTracer("langgraph-telemetry", VERSION), this.options, this.sink, (where, error) => this.fault(where, error));
+    this.life = new RunLifecycle(provider.getTracer("langgraph-telemetry", VERSION), this.options, (where, error) => this.fault(where, error));
   }
 
   /** One instance serves every invocation: LangChain must not clone it. */
@@ -87,7 +92,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
   override handleChainStart(chain: unknown, inputs: unknown, runId: string, parentRunId?: string, tags?: string[], metadata?: unknown, _runType?: string, runName?: string): void {
     try {
       const at = now();
-      const parentEntry = this.life.touch(parentRunId, at);
+      const parentEntry = this.life.parentOf(parentRunId, at);
       if (parentEntry === undefined && this.life.isUntracked(parentRunId)) return this.life.refuse(runId);
       const parent = this.life.carrierOf(parentEntry);
       const name = runNameOf(chain, runName, "chain");
@@ -171,18 +176,11 @@ export class WorkflowTracer extends BaseCallbackHandler {
     try {
       const at = now();
       const state = this.life.touch(runId, at);
-      if (state === undefined || state.kind !== RunKind.Llm) return;
-      if (state.firstTokenAt === 0) {
-        state.firstTokenAt = at;
-        const clock = state.invocation.clock;
-        state.span?.setAttribute(Langfuse.OBSERVATION_COMPLETION_START_TIME, new Date(clock.epochMillis(at)).toISOString());
-        state.span?.setAttribute(GenAI.RESPONSE_TIME_TO_FIRST_CHUNK, (at - state.startedAt) / 1000);
-      }
-      // Providers that stream usage put it on the last chunk only: keep the latest seen.
-      if (fields !== undefined) {
-        const usage = readChunkUsage(fields);
-        if (usage !== undefined) state.usage = usage;
-      }
+      const llm = state?.llm;
+      if (llm === undefined) return;
+      if (llm.firstChunkAt === 0) llm.firstChunkAt = at;
+      const chunk = objectOf(objectOf(fields)?.chunk);
+      if (chunk !== undefined) llm.chunk(chunk);
     } catch (error) {
       this.fault("handleLLMNewToken", error);
     }
@@ -193,11 +191,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
       const at = now();
       const state = this.life.touch(runId, at);
       if (state === undefined) return;
-      try {
-        if (state.span !== undefined && state.kind === RunKind.Llm) describeLlmEnd(state, state.span, output, this.options, this.capturing(state.span));
-      } finally {
-        this.life.end(state, undefined, at);
-      }
+      this.life.end(state, undefined, at, false, output);
     } catch (error) {
       this.fault("handleLLMEnd", error);
     }
@@ -370,24 +364,19 @@ export class WorkflowTracer extends BaseCallbackHandler {
 
   private startLlm(runId: string, parentRunId: unknown, llm: unknown, extraParams: unknown, tags: unknown, metadata: unknown, operation: string): RunState | undefined {
     const md = metadataOf(metadata);
-    const request = readLlmRequest(llm, extraParams, md);
-    // Semconv: the span is `{operation} {model}`, or just `{operation}` when the model is not known.
-    const spanName = request.model === UNKNOWN_MODEL ? operation : `${operation} ${request.model}`;
+    const request = readLlmRequest(llm, extraParams, md, this.options);
     const attributes = llmRequestAttributes(request, operation);
     const prompt = takePrompt(this.life.runs.get(parentRunId), md);
     if (prompt !== undefined) Object.assign(attributes, promptAttributes(prompt));
-    const state = this.startStep(runId, parentRunId, RunKind.Llm, request.model, spanName, attributes, tags, md, SpanKind.CLIENT);
-    if (state !== undefined) {
-      state.provider = request.provider;
-      state.operation = operation;
-    }
+    const state = this.startStep(runId, parentRunId, RunKind.Llm, request.model ?? UNKNOWN_MODEL, llmSpanName(operation, request.model), attributes, tags, md, SpanKind.CLIENT);
+    if (state !== undefined) state.llm = new LlmCallInFlight(request, operation);
     return state;
   }
 
   /** LLM, tool and retriever runs: children of a tracked run, or roots of their own trace. */
   private startStep(runId: string, parentRunId: unknown, kind: RunKind, name: string, spanName: string, attributes: Attributes, tags: unknown, metadata: unknown, spanKind = SpanKind.INTERNAL): RunState | undefined {
     const at = now();
-    const parentEntry = this.life.touch(parentRunId, at);
+    const parentEntry = this.life.parentOf(parentRunId, at);
     if (parentEntry === undefined && this.life.isUntracked(parentRunId)) {
       this.life.refuse(runId);
       return undefined;

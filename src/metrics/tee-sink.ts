@@ -1,5 +1,6 @@
-import type { LlmCallInfo, StepInfo, TelemetrySink, WorkflowEndInfo } from "./sink.js";
-import type { NodeResults } from "../types.js";
+import type { LlmCall } from "../shared/llm-call.js";
+import type { StepInfo, TelemetrySink, WorkflowEndInfo } from "../shared/sink.js";
+import type { NodeResults } from "../shared/workflow.js";
 
 /**
  * Feeds two metrics backends (prom-client and OpenTelemetry) from one callback pass. The second is fed even
@@ -35,7 +36,7 @@ class TeeSink implements TelemetrySink {
     }
   }
 
-  llmEnded(info: LlmCallInfo): void {
+  llmEnded(info: LlmCall): void {
     try {
       this.first.llmEnded(info);
     } finally {
