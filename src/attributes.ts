@@ -126,7 +126,7 @@ export const Workflow = {
   ROW_COUNT: "workflow.row_count",
   SCORE_PREFIX: "workflow.score.",
   INTERRUPTED: "workflow.interrupted",
-  /** The run never ended and the tracer ended it (its root ended first, or nothing happened for `runTtlMs`). */
+  /** The run was abandoned: aborted by its signal (its consumer went away, its caller gave up), or it never ended and the tracer ended it. */
   ABANDONED: "workflow.abandoned",
   COST_USD: "workflow.cost_usd",
   RETRIEVER_DOCUMENTS: "workflow.retriever.documents",

@@ -24,9 +24,11 @@ export const WORKFLOW_STAGES: readonly WorkflowStage[] = [
 
 /**
  * How a run ended, as seen on the root span (`workflow.outcome`) and (with metrics) the `status` label:
- * `success`; `failed` (ended without a usable result, e.g. its last validation failed); `error` (threw);
- * `interrupted` (paused on LangGraph's `interrupt()`, to be resumed); `abandoned` (never ended: its consumer
- * went away, and the tracer ended it after `runTtlMs` without activity).
+ * `success`; `failed` (ended without a usable result, e.g. its last validation failed); `error` (threw, or a
+ * deadline such as `AbortSignal.timeout()` cut one of its steps short); `interrupted` (paused on LangGraph's
+ * `interrupt()`, to be resumed); `abandoned` (not a failure: its consumer went away or its caller gave up —
+ * LangGraph aborts the run when a stream's consumer breaks off or the caller's `AbortSignal` fires — or it
+ * never ended and the tracer ended it after `runTtlMs` without activity).
  */
 export type WorkflowOutcome = "success" | "failed" | "error" | "interrupted" | "abandoned";
 
@@ -164,9 +166,10 @@ export interface WorkflowTracerOptions {
    */
   maxSqlLength?: number;
   /**
-   * An invocation that sees no callback at all for this many milliseconds (its consumer stopped reading a
-   * stream, its process path was abandoned) is ended as `abandoned` by an unref'd timer, its open runs with it,
-   * and its state freed. Set it above your longest single LLM or tool call.
+   * An invocation that sees no callback at all for this many milliseconds (a stream nobody reads any more but
+   * nobody closed, a process path that hangs) is ended as `abandoned` by an unref'd timer, its open runs with
+   * it, and its state freed. (A consumer that breaks off a stream needs no timer: LangGraph aborts the run,
+   * which ends `abandoned` at once.) Set it above your longest single LLM or tool call.
    * @default 300000 (5 minutes)
    */
   runTtlMs?: number;

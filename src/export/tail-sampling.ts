@@ -30,7 +30,11 @@ export type KeepRunsHook = (run: SampledRun) => boolean;
 
 /** Which runs are always kept whole, whatever `sampleRate` says. */
 export interface KeepRunsOptions {
-  /** Outcomes always kept. @default ["failed", "error", "interrupted", "abandoned"] (all but "success") */
+  /**
+   * Outcomes always kept. `abandoned` (its consumer went away, its caller aborted it, or it never ended) is not a
+   * failure and is not kept by default; add it to keep those runs too.
+   * @default ["failed", "error", "interrupted"]
+   */
   outcomes?: readonly WorkflowOutcome[];
   /** Keep runs in which a correction ran (`workflow.corrections` > 0, or a span of stage `correction`). @default true */
   corrected?: boolean;
@@ -57,7 +61,7 @@ export interface TailSamplingOptions {
   metrics?: WorkflowMetrics;
 }
 
-export const DEFAULT_KEEP_OUTCOMES: readonly WorkflowOutcome[] = ["failed", "error", "interrupted", "abandoned"];
+export const DEFAULT_KEEP_OUTCOMES: readonly WorkflowOutcome[] = ["failed", "error", "interrupted"];
 export const DEFAULT_SLOWER_THAN_MS = 30_000;
 
 export interface ResolvedTailSampling {

@@ -21,6 +21,8 @@ export class Invocation {
   openRuns = 0;
   /** A run of it paused on `interrupt()` (LangGraph then ends the root normally when a checkpointer is set). */
   interrupted = false;
+  /** A run of it ended with a TimeoutError (`AbortSignal.timeout`): its root's abort is then a failure. */
+  timedOut = false;
 
   intent: string | undefined = undefined;
   confidence: number | undefined = undefined;

@@ -2,7 +2,7 @@ import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, TraceFlag
 import { GenAI, Langfuse, LangGraph, ObservationType, TailSamplingState, Workflow } from "../attributes.js";
 import type { WorkflowOutcome } from "../types.js";
 import { now, TraceClock } from "./clock.js";
-import { errorMessage, errorType, exceptionOf, isControlFlow, isInterrupt } from "./errors.js";
+import { errorMessage, errorType, exceptionOf, isAbort, isControlFlow, isInterrupt, isTimeout } from "./errors.js";
 import { Invocation } from "./invocation.js";
 import { UNKNOWN_MODEL } from "./llm-info.js";
 import type { ResolvedTracerOptions } from "./options.js";
@@ -15,6 +15,9 @@ import { captured, errorText, type Identity } from "./span-attributes.js";
 const MAX_INTERRUPTED_THREADS = 1000;
 /** Run ids left untraced or ended early, remembered so their late children are dropped too (oldest forgotten first). */
 const MAX_UNTRACKED = 10_000;
+/** The status message of a run ended as abandoned, by how it ended. */
+const ABANDONED_IDLE = "abandoned: the run never ended (its consumer stopped, or nothing happened for runTtlMs)";
+const ABANDONED_ABORTED = "abandoned: aborted by its signal (its stream's consumer broke off, or the caller's AbortSignal fired)";
 
 /**
  * The one life of every span: a run starts → its SDK span starts (in the caller's context, on the trace's
@@ -186,14 +189,19 @@ export class RunLifecycle {
     if (state.openChildren > 0) this.endDescendants(state, at);
     this.runs.delete(state);
     const invocation = state.invocation;
-    const failed = error !== undefined && !isControlFlow(error);
+    if (error !== undefined && isTimeout(error)) invocation.timedOut = true;
+    // Stopped by its abort signal (its stream's consumer went away, its caller gave up): abandoned, not failed;
+    // unless a deadline cut one of its steps short, which fails the invocation.
+    const aborted = error !== undefined && isAbort(error) && !(state.parent === undefined && invocation.timedOut);
+    const failed = error !== undefined && !aborted && !isControlFlow(error);
     const interrupted = error !== undefined && isInterrupt(error);
     if (interrupted) invocation.interrupted = true;
     const span = state.span;
+    const gone = abandoned ? ABANDONED_IDLE : aborted ? ABANDONED_ABORTED : undefined;
     let outcome: WorkflowOutcome | undefined;
     try {
-      if (state.kind === RunKind.Workflow) outcome = invocation.finalOutcome(failed, interrupted, abandoned);
-      if (span !== undefined) this.describeEnd(state, span, error, failed, interrupted, abandoned, outcome, at);
+      if (state.kind === RunKind.Workflow) outcome = invocation.finalOutcome(failed, interrupted, gone !== undefined);
+      if (span !== undefined) this.describeEnd(state, span, error, failed, interrupted, gone, outcome, at);
     } catch (e) {
       this.fault("end", e);
     }
@@ -218,7 +226,7 @@ export class RunLifecycle {
     }
   }
 
-  private describeEnd(state: RunState, span: Span, error: unknown, failed: boolean, interrupted: boolean, abandoned: boolean, outcome: WorkflowOutcome | undefined, at: number): void {
+  private describeEnd(state: RunState, span: Span, error: unknown, failed: boolean, interrupted: boolean, abandoned: string | undefined, outcome: WorkflowOutcome | undefined, at: number): void {
     if (failed) {
       const type = errorType(error);
       const info = { field: "error", runType: runTypeOf(state.kind), name: state.name } as const;
@@ -233,10 +241,10 @@ export class RunLifecycle {
     } else if (interrupted) {
       span.setAttribute(Workflow.INTERRUPTED, true);
     }
-    if (abandoned) {
+    if (abandoned !== undefined) {
       span.setAttribute(Workflow.ABANDONED, true);
       span.setAttribute(Langfuse.OBSERVATION_LEVEL, "WARNING");
-      span.setAttribute(Langfuse.OBSERVATION_STATUS_MESSAGE, "abandoned: the run never ended (its consumer stopped, or nothing happened for runTtlMs)");
+      span.setAttribute(Langfuse.OBSERVATION_STATUS_MESSAGE, abandoned);
     }
     if (outcome === undefined) return;
     const invocation = state.invocation;
