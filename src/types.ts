@@ -179,7 +179,10 @@ export interface WorkflowTracerOptions {
    */
   maxActiveRuns?: number;
   /**
-   * Workflow name used for the root span and the Langfuse trace name when the invocation has no `runName`.
+   * Workflow name (root span, `gen_ai.workflow.name`, Langfuse trace name) for invocations that name none:
+   * an invocation's `runName` wins, then a name the graph was compiled with (`compile({ name })`); this option
+   * replaces only the names nobody chose (LangGraph's `LangGraph`, a runnable's class name). A
+   * `withRetry()`/`withFallbacks()` wrapper takes its first attempt's name.
    * @default the root runnable's name (`LangGraph` for an unnamed compiled graph)
    */
   workflowName?: string;

@@ -1,5 +1,5 @@
 import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Link, type Span, type SpanContext, type Tracer } from "@opentelemetry/api";
-import { GenAI, Langfuse, LangGraph, ObservationType, TailSamplingState, Workflow } from "../attributes.js";
+import { GenAI, GenAIOperation, Langfuse, LangGraph, ObservationType, TailSamplingState, Workflow } from "../attributes.js";
 import type { WorkflowOutcome } from "../types.js";
 import { now, TraceClock } from "./clock.js";
 import { errorMessage, errorType, exceptionOf, isAbort, isControlFlow, isInterrupt, isTimeout } from "./errors.js";
@@ -15,6 +15,8 @@ import { captured, errorText, type Identity } from "./span-attributes.js";
 const MAX_INTERRUPTED_THREADS = 1000;
 /** Run ids left untraced or ended early, remembered so their late children are dropped too (oldest forgotten first). */
 const MAX_UNTRACKED = 10_000;
+/** Longest LangGraph task namespace indexed (a path of nested tasks: `node:<uuid>|node:<uuid>`). */
+const MAX_NAMESPACE_LENGTH = 2000;
 /** The status message of a run ended as abandoned, by how it ended. */
 const ABANDONED_IDLE = "abandoned: the run never ended (its consumer stopped, or nothing happened for runTtlMs)";
 const ABANDONED_ABORTED = "abandoned: aborted by its signal (its stream's consumer broke off, or the caller's AbortSignal fired)";
@@ -31,6 +33,8 @@ export class RunLifecycle {
   droppedRuns = 0;
   private sweepTimer: ReturnType<typeof setInterval> | undefined = undefined;
   private readonly interruptedThreads = new Map<string, SpanContext>();
+  /** Open node runs by their LangGraph task namespace, for runs started inside them without a parent link. */
+  private readonly tasks = new Map<string, RunState>();
   /** Runs refused, or ended before LangGraph ended them: a run started below one of them is not traced either. */
   private readonly untracked = new Set<string>();
 
@@ -53,6 +57,52 @@ export class RunLifecycle {
     const state = this.runs.get(runId);
     if (state !== undefined) state.invocation.lastActivityAt = at;
     return state;
+  }
+
+  /**
+   * For a run LangChain gives no parent: the run it was started inside, when that is one of ours. Agent code
+   * invokes sub-agents with callbacks of their own (`inner.invoke(x, { callbacks: [tracer] })` in a tool or a
+   * node), which cuts LangChain's parent link; but LangChain hands the enclosing config's metadata on (through
+   * its AsyncLocalStorage), and LangGraph's names the task it runs in (`langgraph_checkpoint_ns`). The run joins
+   * that node, or the one tool running in it.
+   */
+  enclosingRun(metadata: Record<string, unknown> | undefined, at: number): RunState | undefined {
+    const namespace = metadata?.langgraph_checkpoint_ns;
+    if (typeof namespace !== "string" || this.tasks.size === 0) return undefined;
+    const node = this.tasks.get(namespace);
+    if (node === undefined) return undefined;
+    node.invocation.lastActivityAt = at;
+    let tool: RunState | undefined;
+    for (const open of this.runs.openDescendantsOf(node)) {
+      if (open.kind !== RunKind.Tool) continue;
+      if (tool !== undefined) return node; // tools running side by side: the node is all that is sure
+      tool = open;
+    }
+    return tool ?? node;
+  }
+
+  /** A node run, findable by its LangGraph task (`langgraph_checkpoint_ns`) while it is open. */
+  registerTask(state: RunState, namespace: unknown): void {
+    if (typeof namespace !== "string" || namespace.length === 0 || namespace.length > MAX_NAMESPACE_LENGTH) return;
+    state.namespace = namespace;
+    this.tasks.set(namespace, state);
+  }
+
+  /**
+   * A new child of a retry or fallback wrapper's root: an attempt. Earlier attempts' reports are dropped, and a
+   * root still named by default takes the attempt's name (or the tracer's `workflowName`, when the attempt's is a
+   * default one too), so the trace keeps the graph's name rather than `RunnableWithFallbacks`.
+   */
+  newAttempt(root: RunState, name: string, defaultName: boolean): void {
+    const invocation = root.invocation;
+    invocation.newAttempt();
+    if (!invocation.nameFromAttempt) return;
+    invocation.nameFromAttempt = false;
+    const workflowName = defaultName ? (this.options.workflowName ?? name) : name;
+    if (workflowName === invocation.workflowName) return;
+    invocation.workflowName = workflowName;
+    root.span?.updateName(`${GenAIOperation.INVOKE_WORKFLOW} ${workflowName}`);
+    root.span?.setAttributes({ [GenAI.WORKFLOW_NAME]: workflowName, [Workflow.NAME]: workflowName, [Langfuse.TRACE_NAME]: workflowName });
   }
 
   /** Track a run with no span yet (hidden runs, chains until a descendant needs them). */
@@ -188,6 +238,7 @@ export class RunLifecycle {
     }
     if (state.openChildren > 0) this.endDescendants(state, at);
     this.runs.delete(state);
+    if (state.namespace !== undefined && this.tasks.get(state.namespace) === state) this.tasks.delete(state.namespace);
     const invocation = state.invocation;
     if (error !== undefined && isTimeout(error)) invocation.timedOut = true;
     // Stopped by its abort signal (its stream's consumer went away, its caller gave up): abandoned, not failed;

@@ -31,6 +31,8 @@ export class RunState {
   /** LLM runs: `gen_ai.operation.name` (chat, text_completion) and the model that answered (`gen_ai.response.model`). */
   operation: string | undefined = undefined;
   responseModel: string | undefined = undefined;
+  /** Node runs: LangGraph's task namespace (`langgraph_checkpoint_ns`), under which the lifecycle indexes it. */
+  namespace: string | undefined = undefined;
   /** A Langfuse prompt a child (the prompt template) registered: the next generation under this run uses it. */
   prompt: LinkedPrompt | undefined = undefined;
 

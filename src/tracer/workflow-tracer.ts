@@ -13,7 +13,7 @@ import { NodeCatalog } from "./node-catalog.js";
 import { resolveTracerOptions, type ResolvedTracerOptions } from "./options.js";
 import { applyResults, readResults } from "./results.js";
 import { promptAttributes, promptOf, takePrompt } from "./prompt-link.js";
-import { boundedName, chainKind, DEFAULT_GRAPH_NAME, metadataOf, RunKind, runNameOf, runTypeOf } from "./run-kind.js";
+import { boundedName, chainKind, DEFAULT_GRAPH_NAME, isAttemptWrapper, isDefaultName, metadataOf, RunKind, runNameOf, runTypeOf } from "./run-kind.js";
 import { RunState } from "./run-state.js";
 import type { TelemetrySink } from "./sink.js";
 import { captured, capturedArguments, inputMessagesAttributes, llmRequestAttributes, nodeAttributes, readIdentity, userTags, workflowAttributes } from "./span-attributes.js";
@@ -87,21 +87,29 @@ export class WorkflowTracer extends BaseCallbackHandler {
   override handleChainStart(chain: unknown, inputs: unknown, runId: string, parentRunId?: string, tags?: string[], metadata?: unknown, _runType?: string, runName?: string): void {
     try {
       const at = now();
-      const parentEntry = this.life.touch(parentRunId, at);
+      const md = metadataOf(metadata);
+      const parentEntry = parentRunId === undefined ? this.life.enclosingRun(md, at) : this.life.touch(parentRunId, at);
       if (parentEntry === undefined && this.life.isUntracked(parentRunId)) return this.life.refuse(runId);
       const parent = this.life.carrierOf(parentEntry);
       const name = runNameOf(chain, runName, "chain");
-      const md = metadataOf(metadata);
       const kind = chainKind(chain, name, tags, md, parent?.kind, parentEntry !== undefined);
       // Langfuse's prompt-management pattern: the template carries the prompt; the next generation under the
       // same parent uses it. Kept on the parent's state, so it goes when the parent ends or fails.
       if (parentEntry !== undefined && md?.langfusePrompt !== undefined) parentEntry.prompt = promptOf(md);
+      if (parent?.kind === RunKind.Workflow && parent.invocation.attempts) this.life.newAttempt(parent, name, isDefaultName(name, chain));
       if (kind === RunKind.Workflow) {
-        const workflowName = this.options.workflowName ?? name;
+        // A name given (runName, a graph compiled with a name) wins; `workflowName` replaces default names only.
+        const defaultName = isDefaultName(name, chain);
+        const workflowName = defaultName ? (this.options.workflowName ?? name) : name;
         const identity = readIdentity(md);
         const attributes = workflowAttributes(workflowName, identity, userTags(tags, md), md, this.options);
         const state = this.life.startRoot(runId, kind, workflowName, identity, at, `${GenAIOperation.INVOKE_WORKFLOW} ${workflowName}`, SpanKind.INTERNAL, attributes);
-        if (state !== undefined) this.captureInput(state, inputs, Langfuse.TRACE_INPUT);
+        if (state === undefined) return;
+        if (isAttemptWrapper(chain)) {
+          state.invocation.attempts = true;
+          state.invocation.nameFromAttempt = defaultName;
+        }
+        this.captureInput(state, inputs, Langfuse.TRACE_INPUT);
       } else if (kind === RunKind.Hidden || kind === RunKind.Chain) {
         const state = new RunState(runId, kind, name, parent, (parent as RunState).invocation, at);
         if (this.life.track(state) && kind === RunKind.Chain && this.options.contentLimit > 0) state.pendingInputs = inputs;
@@ -365,6 +373,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
     const state = this.life.startChild(runId, RunKind.Node, name, parent, at, name, SpanKind.INTERNAL, attributes);
     if (state === undefined) return;
     state.stage = stage;
+    this.life.registerTask(state, metadata?.langgraph_checkpoint_ns);
     this.captureInput(state, inputs);
   }
 
@@ -387,7 +396,7 @@ export class WorkflowTracer extends BaseCallbackHandler {
   /** LLM, tool and retriever runs: children of a tracked run, or roots of their own trace. */
   private startStep(runId: string, parentRunId: unknown, kind: RunKind, name: string, spanName: string, attributes: Attributes, tags: unknown, metadata: unknown, spanKind = SpanKind.INTERNAL): RunState | undefined {
     const at = now();
-    const parentEntry = this.life.touch(parentRunId, at);
+    const parentEntry = parentRunId === undefined ? this.life.enclosingRun(metadataOf(metadata), at) : this.life.touch(parentRunId, at);
     if (parentEntry === undefined && this.life.isUntracked(parentRunId)) {
       this.life.refuse(runId);
       return undefined;
