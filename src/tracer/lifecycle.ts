@@ -142,7 +142,7 @@ export class RunLifecycle {
    */
   startRoot(runId: string, kind: RunKind, name: string, identity: Identity, at: number, spanName: string, spanKind: SpanKind, attributes: Attributes): RunState | undefined {
     const parentContext = context.active();
-    const invocation = new Invocation(parentContext, new TraceClock(at), name, identity, at);
+    const invocation = new Invocation(parentContext, new TraceClock(), name, identity, at);
     const state = new RunState(runId, kind, name, undefined, invocation, at);
     if (!this.track(state)) return undefined;
     let span: Span;
