@@ -187,8 +187,9 @@ export interface WorkflowTracerOptions {
    */
   workflowName?: string;
   /**
-   * Invocation metadata keys copied to the trace (primitive values only). `langgraph_*`, `ls_*` and
-   * user/session keys are never copied.
+   * Invocation metadata keys copied to the trace (primitive values only). `langgraph_*`, `ls_*`, `thread_id`
+   * and the user, session, tag and prompt keys (`user_id`, `langfuseUserId`, `session_id`, `langfuseSessionId`,
+   * `langfuseTags`, … which set the trace's user, session and tags) are not copied unless listed here.
    * @default all other keys, at most 32
    */
   metadataKeys?: readonly string[];
