@@ -139,6 +139,14 @@ export const LangGraph = {
   CHECKPOINT_NS: "langgraph_checkpoint_ns",
 } as const;
 
+/**
+ * Attribute names a node's own `attributes` may not set: ours, the GenAI conventions', Langfuse's (its
+ * observation type, level, trace user and session) and OpenTelemetry's `error.type`. A node reporting one is
+ * refused that attribute (counted in `stats().refusedAttributes`).
+ */
+export const RESERVED_ATTRIBUTE_PREFIXES = ["workflow.", "langfuse.", "gen_ai.", "langgraph.", "langgraph_"] as const;
+export const RESERVED_ATTRIBUTES = ["user.id", "session.id", "error.type"] as const;
+
 /** LangChain tag that marks internal runnables (`__start__`, channel writers). */
 export const LANGSMITH_HIDDEN_TAG = "langsmith:hidden";
 

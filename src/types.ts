@@ -73,7 +73,11 @@ export interface NodeResults {
   outcome?: WorkflowOutcome;
   /** User-defined numeric scores, e.g. `{ relevance: 0.8 }`. */
   scores?: Record<string, number>;
-  /** Extra span attributes (primitive values only). */
+  /**
+   * Extra span attributes (primitive values only). Names the tracer owns are refused and counted in
+   * `stats().refusedAttributes`: `workflow.*`, `langfuse.*`, `gen_ai.*`, `langgraph.*`, `langgraph_*`, `user.id`,
+   * `session.id`, `error.type` (report outcomes, validation and scores through their own fields).
+   */
   attributes?: Record<string, string | number | boolean>;
 }
 
@@ -110,6 +114,8 @@ export interface TracerStats {
   reapedRuns: number;
   /** Runs not traced because `maxActiveRuns` was reached, or because their run id was already in flight. */
   droppedRuns: number;
+  /** Node result attributes refused for a reserved name (`workflow.*`, `langfuse.*`, `gen_ai.*`, …; see `NodeResults.attributes`). */
+  refusedAttributes: number;
 }
 
 export interface WorkflowTracerOptions {

@@ -1,7 +1,7 @@
 import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Link, type Span, type SpanContext, type Tracer } from "@opentelemetry/api";
 import { GenAI, GenAIOperation, Langfuse, LangGraph, ObservationType, TailSamplingState, Workflow } from "../attributes.js";
 import type { WorkflowOutcome } from "../types.js";
-import { now, TraceClock } from "./clock.js";
+import { now, WallClock } from "./clock.js";
 import { errorMessage, errorType, exceptionOf, isAbort, isControlFlow, isInterrupt, isTimeout } from "./errors.js";
 import { Invocation } from "./invocation.js";
 import { UNKNOWN_MODEL } from "./llm-info.js";
@@ -15,6 +15,8 @@ import { captured, errorText, type Identity } from "./span-attributes.js";
 const MAX_INTERRUPTED_THREADS = 1000;
 /** Run ids left untraced or ended early, remembered so their late children are dropped too (oldest forgotten first). */
 const MAX_UNTRACKED = 10_000;
+/** Invocations whose trace id `traceIdOf` remembers (oldest forgotten first). */
+const MAX_TRACE_IDS = 10_000;
 /** Longest LangGraph task namespace indexed (a path of nested tasks: `node:<uuid>|node:<uuid>`). */
 const MAX_NAMESPACE_LENGTH = 2000;
 /** The status message of a run ended as abandoned, by how it ended. */
@@ -33,6 +35,10 @@ export class RunLifecycle {
   droppedRuns = 0;
   private sweepTimer: ReturnType<typeof setInterval> | undefined = undefined;
   private readonly interruptedThreads = new Map<string, SpanContext>();
+  /** The wall clock's offset from the monotonic one, from this tracer's readings: each trace's anchor. */
+  private readonly wall = new WallClock();
+  /** Trace ids of the latest invocations by their root's run id (`tracer.traceIdOf`), oldest forgotten first. */
+  private readonly traceIds = new Map<string, string>();
   /** Open node runs by their LangGraph task namespace, for runs started inside them without a parent link. */
   private readonly tasks = new Map<string, RunState>();
   /** Runs refused, or ended before LangGraph ended them: a run started below one of them is not traced either. */
@@ -142,7 +148,7 @@ export class RunLifecycle {
    */
   startRoot(runId: string, kind: RunKind, name: string, identity: Identity, at: number, spanName: string, spanKind: SpanKind, attributes: Attributes): RunState | undefined {
     const parentContext = context.active();
-    const invocation = new Invocation(parentContext, new TraceClock(), name, identity, at);
+    const invocation = new Invocation(parentContext, this.wall.anchor(), name, identity, at);
     const state = new RunState(runId, kind, name, undefined, invocation, at);
     if (!this.track(state)) return undefined;
     let span: Span;
@@ -155,6 +161,7 @@ export class RunLifecycle {
     }
     state.span = span;
     const spanContext = span.spanContext();
+    if (isSpanContextValid(spanContext)) this.rememberTraceId(runId, spanContext.traceId);
     // Exemplars link only to traces sure to be exported: sampled, and not pending a tail sampling decision.
     invocation.traceId = (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0 && spanContext.traceState?.get(TailSamplingState.KEY) !== TailSamplingState.PENDING ? spanContext.traceId : undefined;
     if (kind === RunKind.Workflow && this.sink !== undefined) {
@@ -166,6 +173,17 @@ export class RunLifecycle {
     }
     this.armSweep();
     return state;
+  }
+
+  /** The trace id of the invocation whose root had run id `runId`, if remembered. */
+  traceIdOf(runId: unknown): string | undefined {
+    return typeof runId === "string" ? this.traceIds.get(runId) : undefined;
+  }
+
+  private rememberTraceId(runId: string, traceId: string): void {
+    const ids = this.traceIds;
+    if (ids.size >= MAX_TRACE_IDS) ids.delete(ids.keys().next().value as string);
+    ids.set(runId, traceId);
   }
 
   /** A run below `parent`, its span started now with its recorded start time. */

@@ -10,16 +10,13 @@ import { RunLifecycle } from "./lifecycle.js";
 import { describeLlmEnd } from "./llm-end.js";
 import { readChunkUsage, readLlmRequest, UNKNOWN_MODEL } from "./llm-info.js";
 import { NodeCatalog } from "./node-catalog.js";
+import { NODE_HOOKS, nodeHooks } from "./node-hooks.js";
 import { resolveTracerOptions, type ResolvedTracerOptions } from "./options.js";
-import { applyResults, readResults } from "./results.js";
 import { promptAttributes, promptOf, takePrompt } from "./prompt-link.js";
 import { boundedName, chainKind, DEFAULT_GRAPH_NAME, isAttemptWrapper, isDefaultName, metadataOf, RunKind, runNameOf, runTypeOf } from "./run-kind.js";
 import { RunState } from "./run-state.js";
 import type { TelemetrySink } from "./sink.js";
 import { captured, capturedArguments, inputMessagesAttributes, llmRequestAttributes, nodeAttributes, readIdentity, userTags, workflowAttributes } from "./span-attributes.js";
-
-/** Marks our handler so `traceNode` finds it among a run's callbacks without importing this class. */
-export const TRACER_BRAND = Symbol.for("langgraph-telemetry.WorkflowTracer");
 
 /**
  * A LangChain callback handler that turns every run of a LangChain/LangGraph invocation into
@@ -31,13 +28,13 @@ export const TRACER_BRAND = Symbol.for("langgraph-telemetry.WorkflowTracer");
  */
 export class WorkflowTracer extends BaseCallbackHandler {
   readonly name = "WorkflowTracer";
-  readonly [TRACER_BRAND] = true;
 
   private readonly options: ResolvedTracerOptions;
   /** The metrics fed in the same pass as spans (`options.metrics`). */
   private readonly sink: TelemetrySink | undefined;
   private readonly life: RunLifecycle;
   private internalErrors = 0;
+  private refusedAttributes = 0;
   private readonly warned = new Set<string>();
   private readonly nodes: NodeCatalog;
 
@@ -52,6 +49,9 @@ export class WorkflowTracer extends BaseCallbackHandler {
     this.raiseError = false;
     const provider = this.options.tracerProvider ?? trace.getTracerProvider();
     this.life = new RunLifecycle(provider.getTracer("langgraph-telemetry", VERSION), this.options, this.sink, (where, error) => this.fault(where, error));
+    // traceNode's entry points, under a registered symbol: not part of the published type.
+    const hooks = nodeHooks(this.life, this.options, this.sink, (where, error) => this.fault(where, error), (key) => this.refuse(key));
+    Object.defineProperty(this, NODE_HOOKS, { value: hooks });
   }
 
   /** One instance serves every invocation: LangChain must not clone it. */
@@ -66,7 +66,17 @@ export class WorkflowTracer extends BaseCallbackHandler {
       activeRuns: this.life.runs.size,
       reapedRuns: this.life.reapedRuns,
       droppedRuns: this.life.droppedRuns,
+      refusedAttributes: this.refusedAttributes,
     };
+  }
+
+  /**
+   * The trace id of the invocation started with `runId` (the `runId` of its `RunnableConfig`), while it runs and
+   * after it ended, for the last 10,000 invocations: to attach user feedback to a finished run later (a Langfuse
+   * score, a log line). Undefined for an invocation not traced (suppressed, refused) or forgotten.
+   */
+  traceIdOf(runId: string): string | undefined {
+    return this.life.traceIdOf(runId);
   }
 
   /**
@@ -301,42 +311,17 @@ export class WorkflowTracer extends BaseCallbackHandler {
 
   // ---------------------------------------------------------------- traceNode's entry points
 
-  /** @internal Stage set by `traceNode` for the node run `runId`; LLM and tool runs started later inherit it. */
-  setNodeStage(runId: string, stage: WorkflowStage): void {
-    try {
-      const state = this.life.runs.get(runId);
-      if (state === undefined || state.kind !== RunKind.Node) return;
-      state.stage = stage;
-      state.span?.setAttribute(Workflow.STAGE, stage);
-      state.span?.setAttribute(Workflow.STAGE_SOURCE, "traceNode");
-    } catch (error) {
-      this.fault("setNodeStage", error);
+  /** Count a node result attribute refused for a reserved name (warned once). */
+  private refuse(key: string): void {
+    this.refusedAttributes++;
+    if (!this.warned.has("reserved attribute")) {
+      this.warned.add("reserved attribute");
+      diag.warn(`langgraph-telemetry: a node reported attribute ${JSON.stringify(key)}, a name the tracer owns; refused (counted in stats().refusedAttributes)`);
     }
   }
 
-  /** @internal The span of node run `runId`, so traceNode can make it active while the node runs. */
-  nodeSpan(runId: string): Span | undefined {
-    const state = this.life.runs.get(runId);
-    return state?.kind === RunKind.Node ? state.span : undefined;
-  }
-
-  /** @internal Results reported by a node: span attributes now, summary for the root and metrics. */
-  reportResults(runId: string, value: unknown): void {
-    try {
-      const state = this.life.touch(runId, now());
-      if (state === undefined || state.span === undefined) return;
-      const results = readResults(value);
-      if (results === undefined) return;
-      applyResults(state.span, results, this.options, state.name);
-      state.invocation.record(results);
-      this.sink?.resultsReported(results);
-    } catch (error) {
-      this.fault("reportResults", error);
-    }
-  }
-
-  /** @internal Count an internal failure of ours (traceNode's result extractors use it too). */
-  fault(where: string, error: unknown): void {
+  /** Count an internal failure of ours (traceNode's result extractors use it too). */
+  private fault(where: string, error: unknown): void {
     this.internalErrors++;
     try {
       this.sink?.internalError();

@@ -53,7 +53,7 @@ describe("WorkflowTracer on a Text2Query-shaped LangGraph", () => {
     for (const noise of ["__start__", "RunnableLambda", "RunnableSequence", "ChannelWrite", "<branch_run>"]) {
       expect(spans.some((s) => s.name === noise)).toBe(false);
     }
-    expect(tracer.stats()).toEqual({ internalErrors: 0, activeRuns: 0, reapedRuns: 0, droppedRuns: 0 });
+    expect(tracer.stats()).toEqual({ internalErrors: 0, activeRuns: 0, reapedRuns: 0, droppedRuns: 0, refusedAttributes: 0 });
   });
 
   it("gives every node langgraph_node, langgraph_step and a stage from traceNode, the stages option, the name or its parent", async () => {
