@@ -20,7 +20,7 @@ export class WorkflowMetrics {
   // `!`: assigned in the constructor, except when it returns the instance already registered (then unused).
   readonly registry!: Registry<RegistryContentType>;
   readonly prefix!: string;
-  /** What the tracer feeds and prices with; not part of the API. */
+  /** @internal What the tracer feeds and prices with: not part of the API, and not in the published types. */
   readonly [TELEMETRY_PARTS]!: TelemetryParts;
   readonly #prices!: PriceBook;
   readonly #sink!: PromSink;
