@@ -35,6 +35,10 @@ export const METRIC_NAMES = {
   spansDropped: "telemetry_spans_dropped_total",
   runsReaped: "telemetry_runs_reaped_total",
   sampledTraces: "telemetry_sampled_traces_total",
+  spooled: "telemetry_spooled_total",
+  spoolReplayed: "telemetry_spool_replayed_total",
+  spoolDropped: "telemetry_spool_dropped_total",
+  spoolBytes: "telemetry_spool_bytes",
 } as const;
 
 /**
@@ -109,6 +113,10 @@ export class WorkflowMetrics implements TelemetrySink {
   private readonly spansDropped!: Counter;
   private readonly runsReaped!: Counter;
   private readonly sampledTraces!: Counter<"decision" | "reason">;
+  private readonly spooled!: Counter<"backend">;
+  private readonly spoolReplayed!: Counter<"backend">;
+  private readonly spoolDropped!: Counter<"backend" | "reason">;
+  private readonly spoolBytes!: Gauge<"backend">;
 
   private readonly models!: LabelGuard;
   private readonly intents!: LabelGuard;
@@ -177,6 +185,10 @@ export class WorkflowMetrics implements TelemetrySink {
     this.spansDropped = new Counter({ name: n("spansDropped"), help: "Spans dropped before export (queue full or exporter failing).", registers });
     this.runsReaped = new Counter({ name: n("runsReaped"), help: "Runs that never ended and were ended by the tracer as abandoned (idle for its runTtlMs, or still open when their parent ended).", registers });
     this.sampledTraces = new Counter({ name: n("sampledTraces"), help: "Tail sampling decisions, one per trace: decision (kept, dropped) and reason (ratio, upstream, outcome; overflow, expired, shutdown).", labelNames: ["decision", "reason"], registers });
+    this.spooled = new Counter({ name: n("spooled"), help: "Items (spans, log records, scores) written to the export spool because their backend did not take them, by backend.", labelNames: ["backend"], registers });
+    this.spoolReplayed = new Counter({ name: n("spoolReplayed"), help: "Items delivered from the export spool, by backend.", labelNames: ["backend"], registers });
+    this.spoolDropped = new Counter({ name: n("spoolDropped"), help: "Items lost from the export spool, by backend and reason (cap: oldest removed past maxBytes; corrupt: torn or corrupt file; unwritable; refused on replay).", labelNames: ["backend", "reason"], registers });
+    this.spoolBytes = new Gauge({ name: n("spoolBytes"), help: "Bytes the export spool holds on disk, by backend.", labelNames: ["backend"], registers });
     remember(o, this);
     this.validSeries = new CounterSeries(this.validations, { result: "valid", error_category: "none" });
     this.confidenceSeries = new HistogramSeries(this.confidence, {}, CONFIDENCE_BUCKETS);
@@ -225,6 +237,21 @@ export class WorkflowMetrics implements TelemetrySink {
 
   recordSpansDropped(count: number): void {
     if (Number.isFinite(count) && count > 0) this.spansDropped.inc(count);
+  }
+
+  /** @internal Count what the export spool wrote or delivered (called by `setupTelemetry`'s spool; backend is one of four names). */
+  recordSpool(backend: string, event: "spooled" | "replayed", count: number): void {
+    if (count > 0) (event === "spooled" ? this.spooled : this.spoolReplayed).inc({ backend }, count);
+  }
+
+  /** @internal Count items lost from the export spool (reason is one of four names). */
+  recordSpoolDropped(backend: string, reason: string, count: number): void {
+    if (count > 0) this.spoolDropped.inc({ backend, reason }, count);
+  }
+
+  /** @internal Bytes the export spool holds for `backend`. */
+  setSpoolBytes(backend: string, bytes: number): void {
+    this.spoolBytes.set({ backend }, bytes);
   }
 
   /** Cost of a call to `model` with `usage`, by the configured price table (undefined if unpriced). */
