@@ -30,9 +30,9 @@ export interface ExportLaneOptions<T> {
   onDropped: (count: number) => void;
 }
 
-/** Pause before the first probe of a backend that failed, doubling up to the longest. */
+/** Pause before the first probe of a backend that failed, doubling up to five batch delays (5 s by default). */
 const FIRST_PROBE_MS = 500;
-const LONGEST_PROBE_MS = 5000;
+const PROBE_DELAYS = 5;
 
 /**
  * One backend's export: a bounded in-memory queue in front of one HTTP request at a time, and, with a spool,
@@ -42,7 +42,8 @@ const LONGEST_PROBE_MS = 5000;
  *   connection, 5xx…) is written to the spool as the encoded request, and the lane goes down. A batch it
  *   refuses outright (400, 413, 415) is dropped, counted: sending it again cannot help.
  * - Down: batches go straight to the spool (local disk, so the queue keeps draining), while a probe — the
- *   oldest spooled request — is sent after a pause that doubles from 0.5 s to 5 s. When a probe is
+ *   oldest spooled request — is sent after a pause that doubles from 0.5 s to five batch delays (5 s with
+ *   the default `scheduledDelayMs`). When a probe is
  *   delivered, the lane is up and replays the spool oldest first.
  * - Replay shares the one request in flight with fresh batches: a fresh batch waits for at most one replay
  *   request, and replay takes no new turn while a full batch (or a fresh send) waits, so it gets at most every
@@ -64,6 +65,8 @@ export class ExportLane<T> {
   private replaying: Promise<void> | undefined;
   private replayTimer: NodeJS.Timeout | undefined;
   private replayDue = 0;
+  /** Items of a full queue waiting to be written to the spool, and the write draining them. */
+  private overflowItems: T[] = [];
   private overflowWrite: Promise<void> | undefined;
   private closed = false;
 
@@ -113,6 +116,7 @@ export class ExportLane<T> {
     this.closed = true;
     if (this.replayTimer !== undefined) clearTimeout(this.replayTimer);
     const left = this.queue.drain();
+    left.unshift(...this.overflowItems.splice(0));
     let written = 0;
     const writing = (async () => {
       await this.overflowWrite;
@@ -161,12 +165,16 @@ export class ExportLane<T> {
     return true;
   }
 
-  /** The queue is full: its items go to disk in the background, one hand-over at a time. */
+  /**
+   * The queue is full: its items go to disk in the background. What waits for the disk is bounded by
+   * `maxQueueSize` too; past that the queue keeps its items and the new one is dropped (counted).
+   */
   private overflow(items: T[]): boolean {
-    if (this.overflowWrite !== undefined || this.closed) return false;
-    this.overflowWrite = (async () => {
+    if (this.closed || this.overflowItems.length + items.length > this.options.maxQueueSize) return false;
+    for (const item of items) this.overflowItems.push(item);
+    this.overflowWrite ??= (async () => {
       await new Promise((resolve) => setImmediate(resolve)); // never on the path of the push that overflowed
-      for (let i = 0; i < items.length; i += this.options.maxBatchSize) await this.toSpool(items.slice(i, i + this.options.maxBatchSize));
+      while (this.overflowItems.length > 0) await this.toSpool(this.overflowItems.splice(0, this.options.maxBatchSize));
     })().finally(() => {
       this.overflowWrite = undefined;
     });
@@ -193,7 +201,8 @@ export class ExportLane<T> {
 
   private failed(): void {
     this.down = true;
-    this.probeDelay = this.probeDelay === 0 ? FIRST_PROBE_MS : Math.min(LONGEST_PROBE_MS, this.probeDelay * 2);
+    const longest = Math.max(FIRST_PROBE_MS, PROBE_DELAYS * this.options.delayMs);
+    this.probeDelay = this.probeDelay === 0 ? Math.min(FIRST_PROBE_MS, longest) : Math.min(longest, this.probeDelay * 2);
     this.probeAt = Date.now() + this.probeDelay;
     this.scheduleReplay(this.probeDelay);
   }
