@@ -111,7 +111,7 @@ describe("the export spool on disk", () => {
     const [intact, truncated, corrupt] = readdirSync(sub).sort();
     truncateSync(join(sub, truncated!), 100); // a power loss after the rename
     const bytes = readFileSync(join(sub, corrupt!));
-    bytes[bytes.length - 1] ^= 0xff; // same size, other content: only the checksum tells
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1); // same size, other content: only the checksum tells
     writeFileSync(join(sub, corrupt!), bytes);
     copyFileSync(join(sub, intact!), join(sub, intact!.replace(/-\d+-(\d+)\.req$/, "-11-$1.req.tmp"))); // killed before the rename
     writeFileSync(join(sub, "README"), "not a spool file");
