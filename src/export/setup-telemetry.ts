@@ -61,7 +61,9 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
     import("@opentelemetry/otlp-transformer"),
   ]);
 
-  const spool = o.spool && (await openSpool(o.spool.dir, o.spool.maxBytes, spoolHooks(o)));
+  // Nothing to export, nothing to spool: the directory is not touched.
+  const exports = o.langfuse !== undefined || o.otlp !== undefined || logsTarget !== undefined;
+  const spool = o.spool && exports ? await openSpool(o.spool.dir, o.spool.maxBytes, spoolHooks(o)) : undefined;
   const lane = <T>(backend: (typeof SPOOL_BACKENDS)[number], target: HttpTarget, encode: (items: T[]) => Uint8Array, onDropped: (count: number) => void) =>
     new ExportLane<T>({
       target,
@@ -169,7 +171,7 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
     summary(o) +
       (metricsTarget ? ` Metrics: OTLP ${metricsTarget.protocol} at ${metricsTarget.url} every ${metricsTarget.intervalMs / 1000}s.` : "") +
       (logsTarget ? ` Logs: OTLP ${logsTarget.protocol} at ${logsTarget.url}.` : "") +
-      (o.spool ? ` Spool: ${o.spool.dir} (at most ${o.spool.maxBytes} bytes${spool!.bytes > 0 ? `, ${spool!.bytes} bytes waiting from before` : ""}).` : ""),
+      (spool ? ` Spool: ${o.spool!.dir} (at most ${o.spool!.maxBytes} bytes${spool.bytes > 0 ? `, ${spool.bytes} bytes waiting from before` : ""}).` : ""),
   );
 
   const lanes = () => [langfuseExporter?.lane, scores?.lane, otlpExporter?.lane, logsLane];
