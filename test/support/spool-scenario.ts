@@ -10,7 +10,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { copyFileSync, readdirSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LoopbackReceiver } from "./otlp-receiver.js";
+import { decodeTraces, LoopbackReceiver } from "./otlp-receiver.js";
 import type { SpoolChildConfig, SpoolChildReport } from "./spool-child.js";
 
 const LANGFUSE_TRACES = "/api/public/otel/v1/traces";
@@ -58,8 +58,12 @@ export interface OutageResult {
   /** Spans ended that arrived nowhere, per backend (whatever the time). */
   lost: { langfuse: number; otlp: number };
   peakSpoolBytes: number;
-  /** Workflow latencies (ms) of runs started during the outage, and of the control's runs in the same window. */
-  latency: { outage: number[]; control: number[]; healthy: number[] };
+  /**
+   * Workflow latencies (ms) of the runs started in each window, of the process under test and of the control
+   * (same workload, same moments, receivers that stay up): before the outage; in the outage until the kill (the
+   * first process); in the outage after the restart; from the recovery until everything arrived (the replay).
+   */
+  latency: Record<"healthy" | "outage" | "restarted" | "replay", { subject: number[]; control: number[] }>;
   stats: { firstAtKill: unknown; second: unknown };
   /** The longest a timer of the first process ran late (ms): past `scheduledDelayMs`, the last moment is longer. */
   firstLoopDelayMaxMs: number;
@@ -129,11 +133,27 @@ function plantTruncated(dir: string): void {
   truncateSync(join(dir, copy), Math.floor(statSync(join(dir, copy)).size / 2));
 }
 
-/** Span id → times accepted, over the requests the receiver answered 2xx. */
-function accepted(receiver: LoopbackReceiver, path: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const s of receiver.spans(path, true)) counts.set(s.spanId, (counts.get(s.spanId) ?? 0) + 1);
-  return counts;
+/**
+ * Span id → times accepted, over the requests the receiver answered 2xx, decoding each request once: the
+ * parent polls while the backlog arrives, and decoding everything again each time would starve the receivers.
+ */
+class Accepted {
+  readonly counts = new Map<string, number>();
+  private seen = 0;
+  constructor(
+    private readonly receiver: LoopbackReceiver,
+    private readonly path: string,
+  ) {}
+
+  update(): Map<string, number> {
+    const requests = this.receiver.requests;
+    for (; this.seen < requests.length; this.seen++) {
+      const r = requests[this.seen]!;
+      if (r.path !== this.path || r.status === undefined || r.status >= 300) continue;
+      for (const s of decodeTraces(r.body, String(r.headers["content-type"] ?? ""))) this.counts.set(s.spanId, (this.counts.get(s.spanId) ?? 0) + 1);
+    }
+    return this.counts;
+  }
 }
 
 export async function runOutage(s: OutageScenario): Promise<OutageResult> {
@@ -175,8 +195,9 @@ export async function runOutage(s: OutageScenario): Promise<OutageResult> {
     // Everything the first process should have kept, and what the second ended so far, must arrive.
     const expected = [...first.ended].filter(([, end]) => end < killedAt - 1000).map(([id]) => id);
     const deadline = Date.now() + s.drainTimeoutMs;
+    const tally = { langfuse: new Accepted(langfuse, LANGFUSE_TRACES), otlp: new Accepted(otlp, "/v1/traces") };
     const arrivedAll = (ids: Iterable<string>) => {
-      const [l, o] = [accepted(langfuse, LANGFUSE_TRACES), accepted(otlp, "/v1/traces")];
+      const [l, o] = [tally.langfuse.update(), tally.otlp.update()];
       for (const id of ids) if (!l.has(id) || !o.has(id)) return false;
       return true;
     };
@@ -188,15 +209,15 @@ export async function runOutage(s: OutageScenario): Promise<OutageResult> {
       }
       await sleep(100);
     }
-    const msFromRecoveryToDelivered = delivered ? Date.now() - outageEnd : Number.NaN;
+    const deliveredAt = Date.now();
+    const msFromRecoveryToDelivered = delivered ? deliveredAt - outageEnd : Number.NaN;
     second.process.kill("SIGTERM");
     if (controlChild) controlChild.process.kill("SIGTERM");
     const secondStats = await second.stopped;
     if (controlChild) await controlChild.stopped;
     await sleep(100);
 
-    const outcome = (receiver: LoopbackReceiver, path: string): BackendOutcome => {
-      const counts = accepted(receiver, path);
+    const outcome = (counts: Map<string, number>): BackendOutcome => {
       return {
         delivered: counts.size,
         duplicates: [...counts.values()].reduce((sum, n) => sum + n - 1, 0),
@@ -204,21 +225,23 @@ export async function runOutage(s: OutageScenario): Promise<OutageResult> {
       };
     };
     const lastSecond = [...first.ended].filter(([, end]) => end >= killedAt - 1000).map(([id]) => id);
-    const [l, o] = [accepted(langfuse, LANGFUSE_TRACES), accepted(otlp, "/v1/traces")];
+    const [l, o] = [tally.langfuse.update(), tally.otlp.update()];
     const all = [...first.ended.keys(), ...second.ended.keys()];
     const inWindow = (runs: Array<[number, number]>, from: number, to: number) => runs.filter(([start]) => start >= from && start < to).map(([, ms]) => ms);
+    const window = (subject: Child, from: number, to: number) => ({ subject: inWindow(subject.runs, from, to), control: controlChild ? inWindow(controlChild.runs, from, to) : [] });
     return {
       ended: { first: first.ended.size, second: second.ended.size },
       endedLastSecond: lastSecond.length,
       lastSecondDelivered: { langfuse: lastSecond.filter((id) => l.has(id)).length, otlp: lastSecond.filter((id) => o.has(id)).length },
-      langfuse: outcome(langfuse, LANGFUSE_TRACES),
-      otlp: outcome(otlp, "/v1/traces"),
+      langfuse: outcome(l),
+      otlp: outcome(o),
       lost: { langfuse: all.filter((id) => !l.has(id)).length, otlp: all.filter((id) => !o.has(id)).length },
       peakSpoolBytes: peak,
       latency: {
-        outage: [...inWindow(first.runs, outageStart, killedAt), ...inWindow(second.runs, outageStart, outageEnd)],
-        control: controlChild ? inWindow(controlChild.runs, outageStart, outageEnd) : [],
-        healthy: inWindow(first.runs, outageStart - s.beforeMs, outageStart),
+        healthy: window(first, outageStart - s.beforeMs, outageStart),
+        outage: window(first, outageStart, killedAt),
+        restarted: window(second, killedAt, outageEnd),
+        replay: window(second, outageEnd, deliveredAt),
       },
       stats: { firstAtKill, second: secondStats },
       firstLoopDelayMaxMs: first.loopDelayMaxMs,
