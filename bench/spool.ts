@@ -86,6 +86,7 @@ function summary({ variant, maxBytes, result: r }: Row) {
     delivered: { langfuse: r.langfuse.delivered, otlp: r.otlp.delivered },
     lost: r.lost,
     missingBeforeKill: { langfuse: r.langfuse.missingBeforeKill.length, otlp: r.otlp.missingBeforeKill.length },
+    lostUpToMsBeforeKill: { langfuse: Math.round(r.langfuse.lostUpToMsBeforeKill), otlp: Math.round(r.otlp.lostUpToMsBeforeKill) },
     endedLastSecond: r.endedLastSecond,
     lastSecondDelivered: r.lastSecondDelivered,
     duplicates: { langfuse: r.langfuse.duplicates, otlp: r.otlp.duplicates },
@@ -109,12 +110,12 @@ console.log(`# Spool bench: ${outageMs / 1000} s outage at ${rate} runs/s, kill 
 \`node --import tsx bench/spool.ts --outage-s ${outageMs / 1000} --rate ${rate} --variants ${variants.join(",")}\` — ${new Date().toISOString()}, ${((Date.now() - started) / 60000).toFixed(1)} min,
 load average ${loadStart.map((x) => x.toFixed(2)).join(" / ")} at start, ${loadEnd.map((x) => x.toFixed(2)).join(" / ")} at end.
 
-| variant | spans ended | delivered (Langfuse / OTLP) | lost (of them in the last second before the kill) | ended > 1 s before the kill, missing | duplicates | dropped from the spool | peak bytes on disk (cap) | recovery → all delivered |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| variant | spans ended | delivered (Langfuse / OTLP) | lost (of them in the last second before the kill) | ended > 1 s before the kill, missing | earliest lost, ms before the kill | duplicates | dropped from the spool | peak bytes on disk (cap) | recovery → all delivered | longest timer lateness, ms |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${out
   .map(
     (s) =>
-      `| ${s.variant} | ${s.ended} | ${s.delivered.langfuse} / ${s.delivered.otlp} | ${s.lost.langfuse} / ${s.lost.otlp} (${s.endedLastSecond - s.lastSecondDelivered.langfuse} / ${s.endedLastSecond - s.lastSecondDelivered.otlp}) | ${s.missingBeforeKill.langfuse} / ${s.missingBeforeKill.otlp} | ${s.duplicates.langfuse} / ${s.duplicates.otlp} | ${s.droppedFromSpool.langfuse ?? "—"} / ${s.droppedFromSpool.otlp ?? "—"} | ${s.cap === undefined ? "—" : `${s.peakSpoolBytes} (${s.cap})`} | ${Number.isNaN(s.msFromRecoveryToDelivered) ? "not all" : `${(s.msFromRecoveryToDelivered / 1000).toFixed(1)} s`} |`,
+      `| ${s.variant} | ${s.ended} | ${s.delivered.langfuse} / ${s.delivered.otlp} | ${s.lost.langfuse} / ${s.lost.otlp} (${s.endedLastSecond - s.lastSecondDelivered.langfuse} / ${s.endedLastSecond - s.lastSecondDelivered.otlp}) | ${s.missingBeforeKill.langfuse} / ${s.missingBeforeKill.otlp} | ${s.lostUpToMsBeforeKill.langfuse} / ${s.lostUpToMsBeforeKill.otlp} | ${s.duplicates.langfuse} / ${s.duplicates.otlp} | ${s.droppedFromSpool.langfuse ?? "—"} / ${s.droppedFromSpool.otlp ?? "—"} | ${s.cap === undefined ? "—" : `${s.peakSpoolBytes} (${s.cap})`} | ${Number.isNaN(s.msFromRecoveryToDelivered) ? "not all" : `${(s.msFromRecoveryToDelivered / 1000).toFixed(1)} s`} | ${s.firstLoopDelayMaxMs} |`,
   )
   .join("\n")}
 

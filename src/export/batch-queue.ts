@@ -30,9 +30,12 @@ export class BatchQueue<T> {
   private inFlightItems: T[] = [];
   sent = 0;
   dropped = 0;
+  /** Delay before a partial batch is sent; its owner may change it (for the timers set from then on). */
+  delayMs: number;
 
   constructor(options: BatchQueueOptions<T>) {
     this.options = options;
+    this.delayMs = options.delayMs;
   }
 
   get size(): number {
@@ -54,7 +57,7 @@ export class BatchQueue<T> {
     if (this.sending !== undefined) return; // the running send loop picks it up
     if (this.queue.length >= this.options.maxBatchSize) this.kick();
     else if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.kick(), this.options.delayMs);
+      this.timer = setTimeout(() => this.kick(), this.delayMs);
       this.timer.unref?.();
     }
   }
@@ -119,7 +122,7 @@ export class BatchQueue<T> {
       this.sending = undefined;
       // Items that arrived during the last send and did not fill a batch wait for the timer.
       if (this.queue.length > 0 && !this.closed && this.timer === undefined) {
-        this.timer = setTimeout(() => this.kick(), this.options.delayMs);
+        this.timer = setTimeout(() => this.kick(), this.delayMs);
         this.timer.unref?.();
       }
     });

@@ -30,6 +30,11 @@ export interface ExportLaneOptions<T> {
   onDropped: (count: number) => void;
 }
 
+/**
+ * Down, batches go to the local disk: they are written at least this often, so a kill loses at most about
+ * this much of what ended (the network's batching delay, `scheduledDelayMs`, is about requests, not files).
+ */
+const DISK_DELAY_MS = 500;
 /** Pause before the first probe of a backend that failed, doubling up to five batch delays (5 s by default). */
 const FIRST_PROBE_MS = 500;
 const PROBE_DELAYS = 5;
@@ -41,7 +46,8 @@ const PROBE_DELAYS = 5;
  * - Up: each batch is encoded and posted. A batch the backend does not take (no answer in time, no
  *   connection, 5xx…) is written to the spool as the encoded request, and the lane goes down. A batch it
  *   refuses outright (400, 413, 415) is dropped, counted: sending it again cannot help.
- * - Down: batches go straight to the spool (local disk, so the queue keeps draining), while a probe — the
+ * - Down: batches go straight to the spool (local disk, so the queue keeps draining; a partial batch waits
+ *   at most 0.5 s, so a kill loses little), while a probe — the
  *   oldest spooled request — is sent after a pause that doubles from 0.5 s to five batch delays (5 s with
  *   the default `scheduledDelayMs`). When a probe is
  *   delivered, the lane is up and replays the spool oldest first.
@@ -195,12 +201,14 @@ export class ExportLane<T> {
 
   private up(): void {
     this.down = false;
+    this.queue.delayMs = this.options.delayMs;
     this.probeDelay = 0;
     if ((this.options.spool?.size ?? 0) > 0) this.scheduleReplay(0);
   }
 
   private failed(): void {
     this.down = true;
+    this.queue.delayMs = Math.min(this.options.delayMs, DISK_DELAY_MS);
     const longest = Math.max(FIRST_PROBE_MS, PROBE_DELAYS * this.options.delayMs);
     this.probeDelay = this.probeDelay === 0 ? Math.min(FIRST_PROBE_MS, longest) : Math.min(longest, this.probeDelay * 2);
     this.probeAt = Date.now() + this.probeDelay;
@@ -239,6 +247,7 @@ export class ExportLane<T> {
     const entry = spool.oldest();
     if (entry === undefined) {
       this.down = false; // nothing to probe with: the next fresh batch finds out
+      this.queue.delayMs = this.options.delayMs;
       return;
     }
     entry.inFlight = true;

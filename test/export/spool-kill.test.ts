@@ -26,7 +26,7 @@ describe("the spool across an outage with a kill and a restart in the middle", (
       rate: 5,
       spoolDir,
       maxBytes,
-      scheduledDelayMs: 250,
+      scheduledDelayMs: 1000, // the default: down, a partial batch goes to disk within 0.5 s
       exportTimeoutMs: 5000,
       drainTimeoutMs: 30_000,
       control: false,

@@ -44,6 +44,8 @@ export interface BackendOutcome {
   duplicates: number;
   /** Spans of the first process that ended more than one second before the kill and never arrived. */
   missingBeforeKill: string[];
+  /** How long before the kill the earliest span of the first process that never arrived ended (ms). */
+  lostUpToMsBeforeKill: number;
 }
 
 export interface OutageResult {
@@ -222,6 +224,7 @@ export async function runOutage(s: OutageScenario): Promise<OutageResult> {
         delivered: counts.size,
         duplicates: [...counts.values()].reduce((sum, n) => sum + n - 1, 0),
         missingBeforeKill: expected.filter((id) => !counts.has(id)),
+        lostUpToMsBeforeKill: Math.max(0, ...[...first.ended].filter(([id]) => !counts.has(id)).map(([, end]) => killedAt - end)),
       };
     };
     const lastSecond = [...first.ended].filter(([, end]) => end >= killedAt - 1000).map(([id]) => id);
