@@ -44,8 +44,8 @@ const PROBE_DELAYS = 5;
  * a second life on disk for what the backend does not take.
  *
  * - Up: each batch is encoded and posted. A batch the backend does not take (no answer in time, no
- *   connection, 5xx…) is written to the spool as the encoded request, and the lane goes down. A batch it
- *   refuses outright (400, 413, 415) is dropped, counted: sending it again cannot help.
+ *   connection, 408, 429, 5xx) is written to the spool as the encoded request, and the lane goes down. A
+ *   batch it refuses (any other 4xx) is dropped, counted: sending it again cannot help.
  * - Down: batches go straight to the spool (local disk, so the queue keeps draining; a partial batch waits
  *   at most 0.5 s, so a kill loses little), while a probe — the
  *   oldest spooled request — is sent after a pause that doubles from 0.5 s to five batch delays (5 s with

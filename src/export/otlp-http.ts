@@ -17,15 +17,15 @@ export interface HttpTarget {
 /**
  * What became of one request:
  * - `delivered`: the backend answered 2xx;
- * - `refused`: it answered 400, 413 or 415 — this payload will never be taken, sending it again cannot help;
- * - `failed`: no answer in time, no connection, or any other status (5xx, 429, 401/403/404 of a backend
- *   being set up): worth keeping and sending again.
+ * - `failed`: no connection, no answer in time, or a status the OTLP specification calls temporary (408,
+ *   429, 5xx): worth keeping and sending again;
+ * - `refused`: any other answer (400, 401/403 for a wrong key, 404 for a wrong URL or a backend without this
+ *   signal, 413): sending it again cannot help until the configuration changes.
  */
 export type Delivery = "delivered" | "refused" | "failed";
 
 /** Statuses the OTLP specification says to retry after a pause (Retry-After when given). */
 const RETRYABLE = new Set([429, 502, 503, 504]);
-const REFUSED = new Set([400, 413, 415]);
 
 /**
  * Posts one encoded request. Retryable statuses (429, 502, 503, 504) are retried after Retry-After or a
@@ -58,7 +58,7 @@ export async function post(target: HttpTarget, body: Uint8Array, deadline: numbe
       return "failed";
     }
     if (status >= 200 && status < 300) return "delivered";
-    if (REFUSED.has(status)) return "refused";
+    if (status !== 408 && status !== 429 && status < 500) return "refused";
     if (!RETRYABLE.has(status)) return "failed";
     const pause = retryAfterMs(retryAfter) ?? Math.min(5000, 1000 * 1.5 ** attempt) * (0.8 + Math.random() * 0.4);
     if (Date.now() + pause >= deadline) return "failed";

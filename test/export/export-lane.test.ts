@@ -84,6 +84,37 @@ describe("ExportLane: replay and fresh exports share one request in flight", () 
   });
 });
 
+describe("ExportLane: what the backend's answer means", () => {
+  it.each([
+    [404, "refused: dropped and counted, not spooled (a wrong URL, or a backend without this signal)", { sent: 0, dropped: 3, spooled: 0 }],
+    [401, "refused: dropped and counted, not spooled (a wrong key)", { sent: 0, dropped: 3, spooled: 0 }],
+    [408, "temporary: spooled", { sent: 0, dropped: 0, spooled: 3 }],
+    [500, "temporary: spooled", { sent: 0, dropped: 0, spooled: 3 }],
+  ] as const)("%i is %s", async (status, _meaning, expected) => {
+    const server = createServer((req, res) => req.resume().on("end", () => res.writeHead(status).end()));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const dir = mkdtempSync(join(tmpdir(), "lane-"));
+    dirs.push(dir);
+    const noHooks = { spooled: () => undefined, replayed: () => undefined, dropped: () => undefined, bytes: () => undefined };
+    const spool = await Spool.open(dir, 1 << 20, ["otlp_logs"], noHooks);
+    const lane = new ExportLane<string>({
+      target: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/logs`, headers: {}, contentType: "text/plain", gzip: false },
+      encode: (items) => Buffer.from(items.join(",")),
+      maxQueueSize: 100,
+      maxBatchSize: 3,
+      delayMs: 10,
+      exportTimeoutMs: 5000,
+      spool: spool.queue("otlp_logs"),
+      onDropped: () => undefined,
+    });
+    cleanups.push(() => lane.abandon(), () => new Promise<void>((resolve) => server.close(() => resolve())));
+    for (const line of ["a", "b", "c"]) lane.push(line);
+    await lane.flush(Date.now() + 5000);
+    const stats = lane.stats();
+    expect({ sent: stats.sent, dropped: stats.dropped, spooled: stats.spool!.spooled }).toEqual(expected);
+  });
+});
+
 describe("BatchQueue, for the spool", () => {
   it("hands a full queue to onOverflow (oldest first) and keeps taking items; without a taker the new item is dropped and counted", async () => {
     const handed: number[][] = [];
