@@ -33,7 +33,6 @@ describe("the spool across an outage with a kill and a restart in the middle", (
       plantTruncated: true,
     });
     expect(r.ended.first).toBeGreaterThan(50);
-    expect(r.ended.second).toBeGreaterThan(0);
     for (const backend of [r.langfuse, r.otlp]) {
       expect(backend.missingBeforeKill).toEqual([]);
       // Requests the backends answered 500 to, or never received, are the only ones replayed: nothing twice.

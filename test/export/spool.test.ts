@@ -147,7 +147,8 @@ describe("the export spool on disk", () => {
   it("rejects a spool directory it cannot create, naming the option and the reason", async () => {
     const file = join(tempDir(), "a-file");
     writeFileSync(file, "");
-    await expect(setupTelemetry({ register: false, env: {}, log: () => undefined, spool: { dir: join(file, "spool") } })).rejects.toThrow(
+    // (With nothing to export the directory is not touched: an exporter is configured.)
+    await expect(setupTelemetry({ register: false, env: {}, log: () => undefined, otlp: { url: "http://127.0.0.1:9/v1/traces" }, spool: { dir: join(file, "spool") } })).rejects.toThrow(
       `setupTelemetry: invalid option spool.dir: ${JSON.stringify(join(file, "spool"))}. Expected a directory this process can create and write (ENOTDIR).`,
     );
   });
