@@ -78,6 +78,21 @@ export class WorkflowMetrics {
     if (Number.isFinite(count) && count > 0) this.#sink.spansDropped.inc(count);
   }
 
+  /** @internal Count what the export spool wrote or delivered (called by `setupTelemetry`'s spool; backend is one of four names). */
+  recordSpool(backend: string, event: "spooled" | "replayed", count: number): void {
+    if (count > 0) (event === "spooled" ? this.#sink.spooled : this.#sink.spoolReplayed).inc({ backend }, count);
+  }
+
+  /** @internal Count items lost from the export spool (reason is one of four names). */
+  recordSpoolDropped(backend: string, reason: string, count: number): void {
+    if (count > 0) this.#sink.spoolDropped.inc({ backend, reason }, count);
+  }
+
+  /** @internal Bytes the export spool holds for `backend`. */
+  setSpoolBytes(backend: string, bytes: number): void {
+    this.#sink.spoolBytes.set({ backend }, bytes);
+  }
+
   /**
    * What a call to `model` (served by `provider`, a `gen_ai.provider.name` such as `openai`) with `usage` (disjoint
    * buckets; missing ones are 0) costs by this instance's prices: its `pricing` over the catalogue. Undefined
