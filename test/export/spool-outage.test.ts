@@ -82,7 +82,10 @@ describe("setupTelemetry({ spool }) when the backends go down and come back", ()
     const graph = buildText2QueryGraph();
     for (const question of questions(20)) await graph.invoke({ question }, { callbacks: [tracer] });
     const ended = memory.getFinishedSpans().map((s) => s.spanContext().spanId);
-    await until("every span on disk", () => (t.stats().otlp!.spool!.spooled === ended.length && t.stats().langfuse!.spool!.spooled === ended.length ? true : undefined));
+    // Scores go out on their own lane (a second's delay): wait for them on disk too, before the backends come back.
+    await until("every span and the scores on disk", () =>
+      t.stats().otlp!.spool!.spooled === ended.length && t.stats().langfuse!.spool!.spooled === ended.length && t.stats().langfuseScores!.spool!.spooled >= 30 ? true : undefined,
+    );
     expect(arrivals(langfuse, LANGFUSE_TRACES).size).toBe(0);
 
     for (const r of [langfuse, otlp]) {
