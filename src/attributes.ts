@@ -126,7 +126,7 @@ export const Workflow = {
   ROW_COUNT: "workflow.row_count",
   SCORE_PREFIX: "workflow.score.",
   INTERRUPTED: "workflow.interrupted",
-  /** The run never ended and the tracer ended it (its root ended first, or nothing happened for `runTtlMs`). */
+  /** The run was abandoned: aborted by its signal (its consumer went away, its caller gave up), or it never ended and the tracer ended it. */
   ABANDONED: "workflow.abandoned",
   COST_USD: "workflow.cost_usd",
   /** Which price an LLM call's cost is: `local`, `pricing:<family>` (yours) or the catalogue's `<provider>/<model>`. */
@@ -146,6 +146,14 @@ export const LangGraph = {
   STEP: "langgraph_step",
   CHECKPOINT_NS: "langgraph_checkpoint_ns",
 } as const;
+
+/**
+ * Attribute names a node's own `attributes` may not set: ours, the GenAI conventions', Langfuse's (its
+ * observation type, level, trace user and session) and OpenTelemetry's `error.type`. A node reporting one is
+ * refused that attribute (counted in `stats().refusedAttributes`).
+ */
+export const RESERVED_ATTRIBUTE_PREFIXES = ["workflow.", "langfuse.", "gen_ai.", "langgraph.", "langgraph_"] as const;
+export const RESERVED_ATTRIBUTES = ["user.id", "session.id", "error.type"] as const;
 
 /** LangChain tag that marks internal runnables (`__start__`, channel writers). */
 export const LANGSMITH_HIDDEN_TAG = "langsmith:hidden";

@@ -61,9 +61,10 @@ export interface WorkflowTracerOptions {
    */
   maxSqlLength?: number;
   /**
-   * An invocation that sees no callback at all for this many milliseconds (its consumer stopped reading a
-   * stream, its process path was abandoned) is ended as `abandoned` by an unref'd timer, its open runs with it,
-   * and its state freed. Set it above your longest single LLM or tool call.
+   * An invocation that sees no callback at all for this many milliseconds (a stream nobody reads any more but
+   * nobody closed, a process path that hangs) is ended as `abandoned` by an unref'd timer, its open runs with
+   * it, and its state freed. (A consumer that breaks off a stream needs no timer: LangGraph aborts the run,
+   * which ends `abandoned` at once.) Set it above your longest single LLM or tool call.
    * @default 300000 (5 minutes)
    */
   runTtlMs?: number;
@@ -73,13 +74,17 @@ export interface WorkflowTracerOptions {
    */
   maxActiveRuns?: number;
   /**
-   * Workflow name used for the root span and the Langfuse trace name when the invocation has no `runName`.
+   * Workflow name (root span, `gen_ai.workflow.name`, Langfuse trace name) for invocations that name none:
+   * an invocation's `runName` wins, then a name the graph was compiled with (`compile({ name })`); this option
+   * replaces only the names nobody chose (LangGraph's `LangGraph`, a runnable's class name). A
+   * `withRetry()`/`withFallbacks()` wrapper takes its first attempt's name.
    * @default the root runnable's name (`LangGraph` for an unnamed compiled graph)
    */
   workflowName?: string;
   /**
-   * Invocation metadata keys copied to the trace (primitive values only). `langgraph_*`, `ls_*` and
-   * user/session keys are never copied.
+   * Invocation metadata keys copied to the trace (primitive values only). `langgraph_*`, `ls_*`, `thread_id`
+   * and the user, session, tag and prompt keys (`user_id`, `langfuseUserId`, `session_id`, `langfuseSessionId`,
+   * `langfuseTags`, … which set the trace's user, session and tags) are not copied unless listed here.
    * @default all other keys, at most 32
    */
   metadataKeys?: readonly string[];

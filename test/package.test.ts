@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import { dtsSurface } from "../scripts/dts-surface.js";
 import { VERSION } from "../src/index.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -33,6 +34,33 @@ describe("the published package", () => {
     expect(Object.keys(esm).sort()).toEqual(Object.keys(cjs).sort());
     expect(existsSync(`${root}/dist/index.d.ts`)).toBe(true);
     expect(existsSync(`${root}/dist/index.d.cts`)).toBe(true);
+  });
+
+  it("publishes the API only: WorkflowTracer's members are LangChain's handler methods, stats, sweep and traceIdOf; traceNode's entry points are not in the types", () => {
+    const surface = dtsSurface(`${root}/dist/index.d.ts`);
+    expect(surface.members.WorkflowTracer).toEqual([
+      "copy",
+      "handleChainEnd",
+      "handleChainError",
+      "handleChainStart",
+      "handleChatModelStart",
+      "handleLLMEnd",
+      "handleLLMError",
+      "handleLLMNewToken",
+      "handleLLMStart",
+      "handleRetrieverEnd",
+      "handleRetrieverError",
+      "handleRetrieverStart",
+      "handleToolEnd",
+      "handleToolError",
+      "handleToolStart",
+      "name",
+      "stats",
+      "sweep",
+      "traceIdOf",
+    ]);
+    const declarations = readdirSync(`${root}/dist`).filter((f) => /\.d\.c?ts$/.test(f)).map((f) => readFileSync(`${root}/dist/${f}`, "utf8")).join("\n");
+    expect(declarations).not.toMatch(/setNodeStage|nodeSpan|reportResults|TRACER_BRAND|NODE_HOOKS|NodeHooks/);
   });
 
   it("keeps @langchain/core, @opentelemetry/api and prom-client out of the bundle (peers: one copy in the app)", () => {

@@ -2,20 +2,26 @@
 // Environment: PORT (3000), HOST (127.0.0.1), DATABASE_URL (PostgreSQL instead of PGlite, as the tables' owner)
 // with DATABASE_READER_URL (the role model-written SQL runs as: it can only read the shop's tables), DATA_DIR,
 // OPENAI_API_KEY (+ OPENAI_MODEL, OPENAI_BASE_URL for OpenAI-compatible servers), METRICS_TOKEN,
-// LANGFUSE_* and OTEL_EXPORTER_OTLP_* (trace export), LANGFUSE_SAMPLE_RATE.
+// LANGFUSE_* and OTEL_EXPORTER_OTLP_* (trace and log export), LANGFUSE_SAMPLE_RATE, SPOOL_DIR.
 // Access (docs: security-http): API_TOKEN (bearer token on /api/*), ALLOWED_ORIGINS and ALLOWED_HOSTS (comma
 // separated; loopback is always allowed), TRACE_CONTEXT (link | ignore | trust; default link), and the HTTP
 // limits HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_MAX_CONNECTIONS.
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { diag, DiagConsoleLogger, DiagLogLevel } from "@opentelemetry/api";
-import pino from "pino";
+import { PinoInstrumentation } from "@opentelemetry/instrumentation-pino";
+import type pinoModule from "pino";
 import { collectDefaultMetrics, Registry, type OpenMetricsContentType } from "prom-client";
 import { RecentTraces, setupTelemetry, traceLogFields, WorkflowMetrics } from "langgraph-telemetry";
 import { openDatabase } from "./database.js";
 import { DemoChatModel } from "./demo-model.js";
 import { createText2QueryServer } from "./server.js";
 
-const log = pino({ mixin: traceLogFields, base: { service: "text2query" }, level: process.env.LOG_LEVEL ?? "info" });
+// pino's lines also go to the OpenTelemetry Logs API, with their trace and span ids, and so over OTLP when logs
+// are exported (OTEL_EXPORTER_OTLP_*; docs/logs.md): the instrumentation patches pino as it is required.
+new PinoInstrumentation();
+const pino = createRequire(import.meta.url)("pino") as typeof pinoModule;
 const env = (name: string) => (process.env[name]?.trim() ? process.env[name]!.trim() : undefined);
 const list = (name: string) => env(name)?.split(",").map((s) => s.trim()).filter(Boolean);
 /** An integer from the environment, or a startup error naming the variable. */
@@ -45,7 +51,13 @@ const metrics = new WorkflowMetrics({ registry, prefix: "text2query_" });
 
 // The console (CONSOLE=0 turns it off) keeps the last runs in memory, from the same spans that are exported.
 const recent = env("CONSOLE") === "0" ? undefined : new RecentTraces({ maxTraces: 500 });
-const telemetry = await setupTelemetry({ serviceName: env("OTEL_SERVICE_NAME") ?? "text2query", metrics, log: (message) => log.info(message), ...(recent ? { spanProcessors: [recent] } : {}) });
+// What an exporter cannot deliver waits on disk beside PGlite's data (SPOOL_DIR; .data/spool, /data/spool in the image).
+const spoolDir = env("SPOOL_DIR") ?? join(dirname(env("DATA_DIR") ?? ".data/pglite"), "spool");
+const setupLines: string[] = [];
+const telemetry = await setupTelemetry({ serviceName: env("OTEL_SERVICE_NAME") ?? "text2query", metrics, spool: { dir: spoolDir }, log: (message) => setupLines.push(message), ...(recent ? { spanProcessors: [recent] } : {}) });
+// Made once the LoggerProvider is registered: the bridge takes its OpenTelemetry logger when the logger is made.
+const log = pino({ mixin: traceLogFields, base: { service: "text2query" }, level: process.env.LOG_LEVEL ?? "info" });
+for (const line of setupLines) log.info(line);
 
 async function chooseModel(): Promise<BaseChatModel> {
   if (env("OPENAI_API_KEY") === undefined) return new DemoChatModel();

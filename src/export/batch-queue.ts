@@ -7,6 +7,11 @@ export interface BatchQueueOptions<T> {
   delayMs: number;
   /** Called with the number of items lost (queue full, or their batch failed). */
   onDropped: (count: number) => void;
+  /**
+   * When the queue is full: takes everything queued (oldest first) off the queue's hands, or returns false
+   * (then the new item is dropped and counted). Called on the path of `push`: it must only hand the items on.
+   */
+  onOverflow?: (items: T[]) => boolean;
 }
 
 /**
@@ -22,11 +27,15 @@ export class BatchQueue<T> {
   private closed = false;
   /** Items of the batch being sent; if close() gives up on it, they are counted as dropped right then. */
   private inFlight = 0;
+  private inFlightItems: T[] = [];
   sent = 0;
   dropped = 0;
+  /** Delay before a partial batch is sent; its owner may change it (for the timers set from then on). */
+  delayMs: number;
 
   constructor(options: BatchQueueOptions<T>) {
     this.options = options;
+    this.delayMs = options.delayMs;
   }
 
   get size(): number {
@@ -34,15 +43,21 @@ export class BatchQueue<T> {
   }
 
   push(item: T): void {
-    if (this.closed || this.queue.length >= this.options.maxQueueSize) {
+    if (this.closed) {
       this.drop(1);
       return;
+    }
+    if (this.queue.length >= this.options.maxQueueSize) {
+      if (!this.overflow()) {
+        this.drop(1);
+        return;
+      }
     }
     this.queue.push(item);
     if (this.sending !== undefined) return; // the running send loop picks it up
     if (this.queue.length >= this.options.maxBatchSize) this.kick();
     else if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.kick(), this.options.delayMs);
+      this.timer = setTimeout(() => this.kick(), this.delayMs);
       this.timer.unref?.();
     }
   }
@@ -68,6 +83,21 @@ export class BatchQueue<T> {
     this.abandon();
   }
 
+  /**
+   * Stops accepting items and hands over what is left: the batch in flight (its request may still succeed)
+   * and everything queued. They are no longer the queue's to count.
+   */
+  drain(): T[] {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const left = this.inFlightItems.concat(this.queue);
+    this.inFlight = 0;
+    this.inFlightItems = [];
+    this.queue = [];
+    return left;
+  }
+
   /** Stops accepting items and counts what is left (queued or in flight) as dropped, now. Idempotent. */
   abandon(): void {
     this.closed = true;
@@ -76,6 +106,7 @@ export class BatchQueue<T> {
     if (this.inFlight > 0) {
       this.drop(this.inFlight);
       this.inFlight = 0;
+      this.inFlightItems = [];
     }
     if (this.queue.length > 0) {
       this.drop(this.queue.length);
@@ -91,7 +122,7 @@ export class BatchQueue<T> {
       this.sending = undefined;
       // Items that arrived during the last send and did not fill a batch wait for the timer.
       if (this.queue.length > 0 && !this.closed && this.timer === undefined) {
-        this.timer = setTimeout(() => this.kick(), this.options.delayMs);
+        this.timer = setTimeout(() => this.kick(), this.delayMs);
         this.timer.unref?.();
       }
     });
@@ -101,19 +132,35 @@ export class BatchQueue<T> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatchSize);
       this.inFlight = batch.length;
+      this.inFlightItems = batch;
       let ok = false;
       try {
         ok = await this.options.send(batch);
       } catch {
         ok = false;
       }
+      if (this.closed) return; // a send that outlived close() (or drain()) was counted or handed over there
       this.inFlight = 0;
-      if (this.closed) return; // a send that outlived close() was counted as dropped there
+      this.inFlightItems = [];
       if (ok) this.sent += batch.length;
       else this.drop(batch.length);
       // Send full batches back to back; a partial one waits for more (or the timer) unless flushing.
       if (this.queue.length < this.options.maxBatchSize) break;
     }
+  }
+
+  /** Hands the full queue to onOverflow; true if it took it. */
+  private overflow(): boolean {
+    if (this.options.onOverflow === undefined) return false;
+    const items = this.queue;
+    let taken = false;
+    try {
+      taken = this.options.onOverflow(items);
+    } catch {
+      taken = false;
+    }
+    if (taken) this.queue = [];
+    return taken;
   }
 
   private drop(count: number): void {

@@ -3,7 +3,8 @@ import { TraceFlags, type Context } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { GenAI, GenAIOperation, Workflow } from "../attributes.js";
 import { redactSecrets } from "../tracer/secrets.js";
-import { BatchQueue, raceDeadline } from "./batch-queue.js";
+import { ExportLane } from "./export-lane.js";
+import type { SpoolQueue } from "./spool.js";
 
 /** One `score-create` event of Langfuse's ingestion API. */
 export interface ScoreEvent {
@@ -30,6 +31,7 @@ export interface LangfuseScoresOptions {
   timeoutMs: number;
   maxQueueSize: number;
   flushTimeoutMs: number;
+  spool: SpoolQueue | undefined;
   onDropped: (count: number) => void;
 }
 
@@ -39,19 +41,31 @@ const MAX_BATCH = 100;
  * Turns the results nodes report into Langfuse scores, from the spans as they end (so only sampled traces
  * are scored): on the workflow span, `query_valid` (the last validation, 0 when the run threw) and
  * `confidence`, as trace scores; on any span, each `workflow.score.<name>`, scored on that observation.
- * Scores are sent in batches to `/api/public/ingestion` through a bounded queue, off the workflow's path.
+ * Scores are sent in batches to `/api/public/ingestion` through an export lane (bounded queue, spool when
+ * set up), off the workflow's path. Each score keeps its id and timestamp when spooled and replayed, so a
+ * replayed duplicate is the same score to Langfuse.
  */
 export class LangfuseScoreProcessor implements SpanProcessor {
-  readonly queue: BatchQueue<ScoreEvent>;
-  private readonly authorization: string;
+  readonly lane: ExportLane<ScoreEvent>;
 
   constructor(private readonly options: LangfuseScoresOptions) {
-    this.authorization = `Basic ${Buffer.from(`${options.publicKey}:${options.secretKey}`).toString("base64")}`;
-    this.queue = new BatchQueue<ScoreEvent>({
-      send: (batch) => this.send(batch),
+    this.lane = new ExportLane<ScoreEvent>({
+      target: {
+        url: `${options.baseUrl}/api/public/ingestion`,
+        headers: {
+          authorization: `Basic ${Buffer.from(`${options.publicKey}:${options.secretKey}`).toString("base64")}`,
+          "x-langfuse-sdk-name": "langgraph-telemetry",
+          "x-langfuse-public-key": options.publicKey,
+        },
+        contentType: "application/json",
+        gzip: false,
+      },
+      encode: (batch) => Buffer.from(JSON.stringify({ batch })),
       maxQueueSize: options.maxQueueSize,
       maxBatchSize: MAX_BATCH,
       delayMs: 1000,
+      exportTimeoutMs: options.timeoutMs,
+      spool: options.spool,
       onDropped: options.onDropped,
     });
   }
@@ -88,11 +102,11 @@ export class LangfuseScoreProcessor implements SpanProcessor {
   }
 
   async forceFlush(): Promise<void> {
-    await this.queue.flush(Date.now() + this.options.flushTimeoutMs);
+    await this.lane.flush(Date.now() + this.options.flushTimeoutMs);
   }
 
   async shutdown(): Promise<void> {
-    await this.queue.close(Date.now() + this.options.flushTimeoutMs);
+    await this.lane.close(Date.now() + this.options.flushTimeoutMs);
   }
 
   private score(traceId: string, observationId: string | undefined, name: string, value: number, dataType: "NUMERIC" | "BOOLEAN", comment: string | undefined): void {
@@ -101,18 +115,6 @@ export class LangfuseScoreProcessor implements SpanProcessor {
     if (observationId !== undefined) body.observationId = observationId;
     if (comment) body.comment = comment.slice(0, 1000);
     if (this.options.environment !== undefined) body.environment = this.options.environment;
-    this.queue.push({ id: randomUUID(), type: "score-create", timestamp: new Date().toISOString(), body });
-  }
-
-  private async send(batch: ScoreEvent[]): Promise<boolean> {
-    const response = await fetch(`${this.options.baseUrl}/api/public/ingestion`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: this.authorization, "x-langfuse-sdk-name": "langgraph-telemetry", "x-langfuse-public-key": this.options.publicKey },
-      body: JSON.stringify({ batch }),
-      signal: AbortSignal.timeout(this.options.timeoutMs),
-    });
-    // Drain the body so the socket is reused; 207 is the normal multi-status answer.
-    await raceDeadline(response.arrayBuffer(), Date.now() + this.options.timeoutMs);
-    return response.ok;
+    this.lane.push({ id: randomUUID(), type: "score-create", timestamp: new Date().toISOString(), body });
   }
 }

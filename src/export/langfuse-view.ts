@@ -1,6 +1,5 @@
 import type { Attributes } from "@opentelemetry/api";
-import type { ExportResult } from "@opentelemetry/core";
-import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { GenAI, Langfuse } from "../attributes.js";
 
 /** Our attributes that Langfuse should show as metadata keys of their own (not inside one JSON blob). */
@@ -27,8 +26,17 @@ const REPEATS: ReadonlyArray<readonly [string, string]> = [
  * - `langfuse.internal.as_root` where Langfuse's span processor marked an app root (a workflow under an HTTP
  *   span it does not export): the events path reads `is_app_root`, the legacy path only `as_root`.
  * The span itself is not changed (other exporters see it as it is); an unchanged span is passed through.
+ * A span it cannot read is sent as it is.
  */
 export function langfuseView(span: ReadableSpan): ReadableSpan {
+  try {
+    return view(span);
+  } catch {
+    return span;
+  }
+}
+
+function view(span: ReadableSpan): ReadableSpan {
   const source = span.attributes;
   let attributes: Attributes | undefined;
   for (const key in source) {
@@ -63,27 +71,4 @@ function copyUntil(source: Attributes, stop: string): Attributes {
     out[key] = source[key];
   }
   return out;
-}
-
-/** Sends spans to Langfuse as `langfuseView` shows them; everything else is the inner exporter's. */
-export class LangfuseViewExporter implements SpanExporter {
-  constructor(private readonly inner: SpanExporter) {}
-
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    let view: ReadableSpan[];
-    try {
-      view = spans.map(langfuseView);
-    } catch {
-      view = spans; // a span we cannot read is still better sent as it is
-    }
-    this.inner.export(view, resultCallback);
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
-  }
 }

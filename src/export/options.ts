@@ -26,6 +26,26 @@ export interface OtlpExportOptions {
   headers?: Record<string, string>;
   /** @default env OTEL_EXPORTER_OTLP_TRACES_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL, else "http/protobuf" */
   protocol?: "http/protobuf" | "http/json";
+  /** @default env OTEL_EXPORTER_OTLP_TRACES_COMPRESSION / OTEL_EXPORTER_OTLP_COMPRESSION, else "none" */
+  compression?: "gzip" | "none";
+}
+
+export interface OtlpLogsExportOptions {
+  /** Full logs URL. @default env OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/logs" (with OTEL_LOGS_EXPORTER=otlp alone: http://localhost:4318/v1/logs) */
+  url?: string;
+  /** @default env OTEL_EXPORTER_OTLP_LOGS_HEADERS / OTEL_EXPORTER_OTLP_HEADERS (`k=v,k2=v2`) */
+  headers?: Record<string, string>;
+  /** @default env OTEL_EXPORTER_OTLP_LOGS_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL, else "http/protobuf" */
+  protocol?: "http/protobuf" | "http/json";
+  /** @default env OTEL_EXPORTER_OTLP_LOGS_COMPRESSION / OTEL_EXPORTER_OTLP_COMPRESSION, else "none" */
+  compression?: "gzip" | "none";
+}
+
+export interface SpoolOptions {
+  /** Directory of the spool, created if missing; one per process (a restarted process takes over its files). */
+  dir: string;
+  /** Bytes on disk at most, all backends together; past it the oldest requests are removed (counted). @default 268435456 (256 MiB) */
+  maxBytes?: number;
 }
 
 export interface OtlpMetricsExportOptions {
@@ -56,6 +76,18 @@ export interface TelemetryOptions {
    * @default on when an OTLP metrics endpoint is set in the environment (and OTEL_METRICS_EXPORTER is not `none`)
    */
   otlpMetrics?: OtlpMetricsExportOptions | false;
+  /**
+   * Export log records emitted through the OpenTelemetry Logs API (pino through its OpenTelemetry
+   * instrumentation, for one) over OTLP/HTTP through a LoggerProvider, registered globally with `register`;
+   * `false` turns it off.
+   * @default on when an OTLP logs endpoint is set in the environment (and OTEL_LOGS_EXPORTER is not `none`), or OTEL_LOGS_EXPORTER is `otlp`
+   */
+  otlpLogs?: OtlpLogsExportOptions | false;
+  /**
+   * Keep on disk what a backend does not take (no answer, 5xx, its queue full) and send it again, oldest
+   * first, when the backend answers — also after a restart. Off unless given.
+   */
+  spool?: SpoolOptions | false;
   /** Share of ordinary traces kept (by trace id; upstream decisions are followed). @default env LANGFUSE_SAMPLE_RATE, else OTEL_TRACES_SAMPLER_ARG, else 1 */
   sampleRate?: number;
   /**
@@ -98,7 +130,8 @@ export interface ResolvedTelemetryOptions {
   /** From OTEL_RESOURCE_ATTRIBUTES. */
   resourceAttributes: Record<string, string>;
   langfuse: (Required<Pick<LangfuseExportOptions, "publicKey" | "secretKey" | "baseUrl">> & { environment: string | undefined; release: string | undefined; scores: boolean; mask: LangfuseExportOptions["mask"] }) | undefined;
-  otlp: { url: string; headers: Record<string, string>; protocol: "http/protobuf" | "http/json" } | undefined;
+  otlp: { url: string; headers: Record<string, string>; protocol: "http/protobuf" | "http/json"; gzip: boolean } | undefined;
+  spool: { dir: string; maxBytes: number } | undefined;
   sampleRate: number;
   /** As given (checked here, so a bad value fails with this function's name): `false` is head sampling. */
   keepRuns: boolean | KeepRunsOptions | KeepRunsHook;
@@ -116,7 +149,7 @@ export interface ResolvedTelemetryOptions {
 }
 
 const KNOWN = new Set([
-  "serviceName", "serviceVersion", "environment", "langfuse", "otlp", "otlpMetrics", "sampleRate", "keepRuns", "maxWaitingSpans", "maxWaitingBytes", "register", "metrics", "spanProcessors",
+  "serviceName", "serviceVersion", "environment", "langfuse", "otlp", "otlpMetrics", "otlpLogs", "spool", "sampleRate", "keepRuns", "maxWaitingSpans", "maxWaitingBytes", "register", "metrics", "spanProcessors",
   "maxQueueSize", "maxExportBatchSize", "scheduledDelayMs", "exportTimeoutMs", "shutdownTimeoutMs", "log", "env",
 ]);
 
@@ -166,6 +199,15 @@ export function parseHeaders(text: string | undefined): Record<string, string> {
     }
   }
   return headers;
+}
+
+const MIN_SPOOL_BYTES = 64 * 1024;
+
+/** OTEL_EXPORTER_OTLP_*COMPRESSION: true for gzip. */
+export function compression(option: string, value: unknown): boolean {
+  if (value === undefined || value === "none") return false;
+  if (value === "gzip") return true;
+  fail(option, value, '"gzip" or "none"');
 }
 
 function rate(option: string, value: unknown): number {
@@ -220,8 +262,19 @@ export function resolveTelemetryOptions(options: TelemetryOptions | undefined): 
       if (protocol !== "http/protobuf" && protocol !== "http/json") fail("otlp.protocol", protocol, '"http/protobuf" or "http/json" (gRPC is not supported: point at the collector\'s HTTP port, 4318)');
       const headers = o.headers ?? { ...parseHeaders(env.OTEL_EXPORTER_OTLP_HEADERS), ...parseHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS) };
       if (typeof headers !== "object" || headers === null) fail("otlp.headers", headers, "an object of header names to values");
-      otlp = { url: url("otlp.url", target), headers, protocol };
+      const gzip = compression("otlp.compression", o.compression ?? nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_COMPRESSION) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_COMPRESSION));
+      otlp = { url: url("otlp.url", target), headers, protocol, gzip };
     }
+  }
+
+  let spool: ResolvedTelemetryOptions["spool"];
+  if (options.spool !== undefined && options.spool !== false) {
+    const o = options.spool;
+    if (typeof o !== "object" || o === null) fail("spool", o, "an object { dir, maxBytes }, or false");
+    if (typeof o.dir !== "string" || o.dir.trim() === "") fail("spool.dir", o.dir ?? null, "the path of a directory for the spool (created if missing)");
+    const maxBytes = positiveInt("spool.maxBytes", o.maxBytes, 256 * 1024 * 1024);
+    if (maxBytes < MIN_SPOOL_BYTES) fail("spool.maxBytes", maxBytes, `at least ${MIN_SPOOL_BYTES} bytes (64 KiB): a spooled request is often tens of KiB`);
+    spool = { dir: o.dir, maxBytes };
   }
 
   const sampler = nonEmpty(env.OTEL_TRACES_SAMPLER);
@@ -251,6 +304,7 @@ export function resolveTelemetryOptions(options: TelemetryOptions | undefined): 
     resourceAttributes: parseHeaders(env.OTEL_RESOURCE_ATTRIBUTES),
     langfuse,
     otlp,
+    spool,
     sampleRate,
     keepRuns,
     maxWaitingSpans: positiveInt("maxWaitingSpans", options.maxWaitingSpans, 50_000),

@@ -1,67 +1,81 @@
 import { context, propagation, trace, type MeterProvider, type TracerProvider } from "@opentelemetry/api";
-import type { SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { LoggerProvider, ReadableLogRecord } from "@opentelemetry/sdk-logs";
+import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { VERSION } from "../version.js";
 import { raceDeadline } from "./batch-queue.js";
 import { BufferedSpanExporter } from "./buffered-exporter.js";
+import { ExportLane, type ExportStats } from "./export-lane.js";
 import { LangfuseScoreProcessor } from "./langfuse-scores.js";
-import { LangfuseViewExporter } from "./langfuse-view.js";
+import { langfuseView } from "./langfuse-view.js";
+import { resolveLogsExport, startLogsExport, type LogsExport } from "./logs-export.js";
 import { resolveMetricsExport, startMetricsExport, type MetricsExport } from "./metrics-export.js";
-import { resolveTelemetryOptions, type ResolvedTelemetryOptions, type TelemetryOptions } from "./options.js";
+import { fail, resolveTelemetryOptions, type ResolvedTelemetryOptions, type TelemetryOptions } from "./options.js";
+import type { HttpTarget } from "./otlp-http.js";
+import { Spool, type SpoolHooks } from "./spool.js";
 import { TailSamplingProcessor, type TailSamplingStats } from "./tail-sampling-processor.js";
 
-/** What each export pipeline has done so far. */
-export interface ExportStats {
-  /** Spans (or scores) accepted by the backend. */
-  sent: number;
-  /** Lost to a full queue or a failed export. */
-  dropped: number;
-  /** Waiting to be sent. */
-  queued: number;
-}
+export type { ExportStats } from "./export-lane.js";
 
 export interface Telemetry {
   /** The provider spans go to; registered globally unless `register: false`. */
   tracerProvider: TracerProvider;
   /** The provider OTLP metrics go to (registered globally unless `register: false`); undefined when metrics are not exported. */
   meterProvider: MeterProvider | undefined;
-  /** Sends what is buffered (spans and metrics); resolves within `shutdownTimeoutMs` whatever the backends do. */
+  /** The provider log records go to (registered globally unless `register: false`); undefined when logs are not exported. */
+  loggerProvider: LoggerProvider | undefined;
+  /** Sends what is buffered (spans, metrics, logs); resolves within `shutdownTimeoutMs` whatever the backends do. */
   forceFlush(): Promise<void>;
-  /** Flushes and stops exporting; resolves within `shutdownTimeoutMs`, never hangs the process. */
+  /** Flushes and stops exporting (with a spool, what is left goes to disk); resolves within `shutdownTimeoutMs`, never hangs the process. */
   shutdown(): Promise<void>;
   /** Export counters per backend, for health checks and tests. */
-  stats(): { langfuse?: ExportStats; langfuseScores?: ExportStats; otlp?: ExportStats; otlpMetrics?: ExportStats; sampling?: TailSamplingStats };
+  stats(): { langfuse?: ExportStats; langfuseScores?: ExportStats; otlp?: ExportStats; otlpMetrics?: ExportStats; otlpLogs?: ExportStats; sampling?: TailSamplingStats };
 }
 
 const LANGFUSE_OTLP_PATH = "/api/public/otel/v1/traces";
 /** The highest version Langfuse accepts (it answers 400 above it). */
 const LANGFUSE_INGESTION_VERSION = "4";
+/** The spool's subdirectories: every one is read at start (its bytes count), only configured ones replay. */
+const SPOOL_BACKENDS = ["langfuse", "langfuse_scores", "otlp_traces", "otlp_logs"] as const;
+const SPAN_BACKENDS: ReadonlySet<string> = new Set(["langfuse", "otlp_traces"]);
+const CONTENT_TYPE = { "http/protobuf": "application/x-protobuf", "http/json": "application/json" } as const;
 
 /**
  * Sets up OpenTelemetry for LLM workflows: one tracer provider (service resource, parent-based ratio
  * sampling) exporting to Langfuse (through `@langfuse/otel`'s span processor, plus scores) and/or any
- * OTLP/HTTP backend, each behind a bounded queue that never makes the workflow wait and counts what it drops.
+ * OTLP/HTTP backend, OTLP metrics and logs when asked for, each behind a bounded queue that never makes the
+ * workflow wait and counts what it drops, and, with `spool`, a bounded spool on disk for what a backend
+ * does not take.
  *
  * The SDK packages are loaded here, on call, so code that only uses `WorkflowTracer` never loads them.
  */
 export async function setupTelemetry(options?: TelemetryOptions): Promise<Telemetry> {
   const o = resolveTelemetryOptions(options);
-  const metricsTarget = resolveMetricsExport(options?.otlpMetrics, options?.env ?? process.env);
-  const [{ NodeTracerProvider }, base, resources, semconv] = await Promise.all([
+  const env = options?.env ?? process.env;
+  const metricsTarget = resolveMetricsExport(options?.otlpMetrics, env);
+  const logsTarget = resolveLogsExport(options?.otlpLogs, env);
+  const [{ NodeTracerProvider }, base, resources, semconv, transformer] = await Promise.all([
     import("@opentelemetry/sdk-trace-node"),
     import("@opentelemetry/sdk-trace-base"),
     import("@opentelemetry/resources"),
     import("@opentelemetry/semantic-conventions"),
+    import("@opentelemetry/otlp-transformer"),
   ]);
 
-  const onDropped = (count: number) => o.metrics?.recordSpansDropped(count);
-  const buffered = (inner: SpanExporter) =>
-    new BufferedSpanExporter(inner, {
+  // Nothing to export, nothing to spool: the directory is not touched.
+  const exports = o.langfuse !== undefined || o.otlp !== undefined || logsTarget !== undefined;
+  const spool = o.spool && exports ? await openSpool(o.spool.dir, o.spool.maxBytes, spoolHooks(o)) : undefined;
+  const lane = <T>(backend: (typeof SPOOL_BACKENDS)[number], target: HttpTarget, encode: (items: T[]) => Uint8Array, onDropped: (count: number) => void) =>
+    new ExportLane<T>({
+      target,
+      encode,
       maxQueueSize: o.maxQueueSize,
       maxBatchSize: o.maxExportBatchSize,
       delayMs: o.scheduledDelayMs,
-      flushTimeoutMs: o.shutdownTimeoutMs,
+      exportTimeoutMs: o.exportTimeoutMs,
+      spool: spool?.queue(backend),
       onDropped,
     });
+  const spansDropped = (count: number) => o.metrics?.recordSpansDropped(count);
 
   const processors: SpanProcessor[] = [];
   let langfuseExporter: BufferedSpanExporter | undefined;
@@ -70,24 +84,24 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
 
   if (o.langfuse !== undefined) {
     const lf = o.langfuse;
-    const [{ LangfuseSpanProcessor }, { OTLPTraceExporter }] = await Promise.all([import("@langfuse/otel"), import("@opentelemetry/exporter-trace-otlp-http")]);
-    langfuseExporter = buffered(
-      new LangfuseViewExporter(
-        new OTLPTraceExporter({
-          url: `${lf.baseUrl}${LANGFUSE_OTLP_PATH}`,
-          headers: {
-            Authorization: `Basic ${Buffer.from(`${lf.publicKey}:${lf.secretKey}`).toString("base64")}`,
-            // Ingestion version 4: Langfuse writes the spans straight to its events table (shown at once);
-            // other third-party traffic takes its "dual" path, which it says can show up ~10 minutes late.
-            "x-langfuse-ingestion-version": LANGFUSE_INGESTION_VERSION,
-            "x-langfuse-sdk-name": "langgraph-telemetry",
-            "x-langfuse-sdk-version": VERSION,
-            "x-langfuse-public-key": lf.publicKey,
-          },
-          timeoutMillis: o.exportTimeoutMs,
-        }),
-      ),
-    );
+    const { LangfuseSpanProcessor } = await import("@langfuse/otel");
+    const target: HttpTarget = {
+      url: `${lf.baseUrl}${LANGFUSE_OTLP_PATH}`,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${lf.publicKey}:${lf.secretKey}`).toString("base64")}`,
+        // Ingestion version 4: Langfuse writes the spans straight to its events table (shown at once);
+        // other third-party traffic takes its "dual" path, which it says can show up ~10 minutes late.
+        "x-langfuse-ingestion-version": LANGFUSE_INGESTION_VERSION,
+        "x-langfuse-sdk-name": "langgraph-telemetry",
+        "x-langfuse-sdk-version": VERSION,
+        "x-langfuse-public-key": lf.publicKey,
+        "user-agent": `langgraph-telemetry/${VERSION}`,
+      },
+      contentType: CONTENT_TYPE["http/json"],
+      gzip: false,
+    };
+    const encode = (spans: ReadableSpan[]) => transformer.JsonTraceSerializer.serializeRequest(spans.map(langfuseView)) ?? new Uint8Array();
+    langfuseExporter = new BufferedSpanExporter(lane("langfuse", target, encode, spansDropped), o.shutdownTimeoutMs);
     // "immediate" hands each span to our exporter as it ends; the batching and its bound are ours.
     processors.push(
       new LangfuseSpanProcessor({
@@ -110,6 +124,7 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
         timeoutMs: o.exportTimeoutMs,
         maxQueueSize: o.maxQueueSize,
         flushTimeoutMs: o.shutdownTimeoutMs,
+        spool: spool?.queue("langfuse_scores"),
         onDropped: () => undefined,
       });
       processors.push(scores);
@@ -117,8 +132,9 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
   }
 
   if (o.otlp !== undefined) {
-    const { OTLPTraceExporter } = o.otlp.protocol === "http/json" ? await import("@opentelemetry/exporter-trace-otlp-http") : await import("@opentelemetry/exporter-trace-otlp-proto");
-    otlpExporter = buffered(new OTLPTraceExporter({ url: o.otlp.url, headers: o.otlp.headers, timeoutMillis: o.exportTimeoutMs }));
+    const serializer = o.otlp.protocol === "http/json" ? transformer.JsonTraceSerializer : transformer.ProtobufTraceSerializer;
+    const target: HttpTarget = { url: o.otlp.url, headers: { "user-agent": `langgraph-telemetry/${VERSION}`, ...o.otlp.headers }, contentType: CONTENT_TYPE[o.otlp.protocol], gzip: o.otlp.gzip };
+    otlpExporter = new BufferedSpanExporter(lane("otlp_traces", target, (spans: ReadableSpan[]) => serializer.serializeRequest(spans) ?? new Uint8Array(), spansDropped), o.shutdownTimeoutMs);
     processors.push(new base.SimpleSpanProcessor(otlpExporter));
   }
   processors.push(...o.spanProcessors);
@@ -142,24 +158,39 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
   if (o.register) provider.register();
   const metricsExport: MetricsExport | undefined = metricsTarget && (await startMetricsExport(metricsTarget, resource, o.exportTimeoutMs, o.register));
 
-  o.log(summary(o) + (metricsTarget ? ` Metrics: OTLP ${metricsTarget.protocol} at ${metricsTarget.url} every ${metricsTarget.intervalMs / 1000}s.` : ""));
+  let logsLane: ExportLane<ReadableLogRecord> | undefined;
+  let logsExport: LogsExport | undefined;
+  if (logsTarget !== undefined) {
+    const serializer = logsTarget.protocol === "http/json" ? transformer.JsonLogsSerializer : transformer.ProtobufLogsSerializer;
+    const target: HttpTarget = { url: logsTarget.url, headers: { "user-agent": `langgraph-telemetry/${VERSION}`, ...logsTarget.headers }, contentType: CONTENT_TYPE[logsTarget.protocol], gzip: logsTarget.gzip };
+    logsLane = lane("otlp_logs", target, (records: ReadableLogRecord[]) => serializer.serializeRequest(records) ?? new Uint8Array(), () => undefined);
+    logsExport = await startLogsExport(logsLane, resource, o.shutdownTimeoutMs, o.register);
+  }
 
-  const stats = (exporter: BufferedSpanExporter | undefined) => exporter && { sent: exporter.queue.sent, dropped: exporter.queue.dropped, queued: exporter.queue.size };
+  o.log(
+    summary(o) +
+      (metricsTarget ? ` Metrics: OTLP ${metricsTarget.protocol} at ${metricsTarget.url} every ${metricsTarget.intervalMs / 1000}s.` : "") +
+      (logsTarget ? ` Logs: OTLP ${logsTarget.protocol} at ${logsTarget.url}.` : "") +
+      (spool ? ` Spool: ${o.spool!.dir} (at most ${o.spool!.maxBytes} bytes${spool.bytes > 0 ? `, ${spool.bytes} bytes waiting from before` : ""}).` : ""),
+  );
+
+  const lanes = () => [langfuseExporter?.lane, scores?.lane, otlpExporter?.lane, logsLane];
   let shutdownPromise: Promise<void> | undefined;
   return {
     tracerProvider: provider,
     meterProvider: metricsExport?.meterProvider,
+    loggerProvider: logsExport?.loggerProvider,
     async forceFlush() {
       const deadline = Date.now() + o.shutdownTimeoutMs;
-      await Promise.all([raceDeadline(provider.forceFlush(), deadline), metricsExport?.forceFlush(deadline)]);
+      await Promise.all([raceDeadline(provider.forceFlush(), deadline), metricsExport?.forceFlush(deadline), logsExport?.forceFlush(deadline)]);
     },
     shutdown() {
       shutdownPromise ??= (async () => {
         const deadline = Date.now() + o.shutdownTimeoutMs;
-        await Promise.all([raceDeadline(provider.shutdown(), deadline), metricsExport?.shutdown(deadline)]);
-        // The queues close at their own deadlines, which may fall a moment after this one: what they still
+        await Promise.all([raceDeadline(provider.shutdown(), deadline), metricsExport?.shutdown(deadline), logsExport?.shutdown(deadline)]);
+        // The lanes close at their own deadlines, which may fall a moment after this one: what they still
         // hold is counted now, so stats() and the dropped-spans metric are complete when shutdown() resolves.
-        for (const queue of [langfuseExporter?.queue, scores?.queue, otlpExporter?.queue]) queue?.abandon();
+        for (const l of lanes()) l?.abandon();
         if (o.register) {
           trace.disable();
           context.disable();
@@ -170,15 +201,38 @@ export async function setupTelemetry(options?: TelemetryOptions): Promise<Teleme
     },
     stats() {
       const out: ReturnType<Telemetry["stats"]> = {};
-      const lf = stats(langfuseExporter);
-      if (lf) out.langfuse = lf;
-      if (scores) out.langfuseScores = { sent: scores.queue.sent, dropped: scores.queue.dropped, queued: scores.queue.size };
-      const ot = stats(otlpExporter);
-      if (ot) out.otlp = ot;
+      if (langfuseExporter) out.langfuse = langfuseExporter.lane.stats();
+      if (scores) out.langfuseScores = scores.lane.stats();
+      if (otlpExporter) out.otlp = otlpExporter.lane.stats();
       if (sampling) out.sampling = sampling.stats();
       if (metricsExport) out.otlpMetrics = { sent: metricsExport.exporter.sent, dropped: metricsExport.exporter.dropped, queued: 0 };
+      if (logsLane) out.otlpLogs = logsLane.stats();
       return out;
     },
+  };
+}
+
+/** Opens the spool, or says what to fix about its directory. */
+async function openSpool(dir: string, maxBytes: number, hooks: SpoolHooks): Promise<Spool> {
+  try {
+    return await Spool.open(dir, maxBytes, SPOOL_BACKENDS, hooks);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    fail("spool.dir", dir, `a directory this process can create and write${typeof code === "string" ? ` (${code})` : ""}`);
+  }
+}
+
+/** The spool's counts as telemetry metrics; spans lost from it also count as dropped spans. */
+function spoolHooks(o: ResolvedTelemetryOptions): SpoolHooks {
+  const m = o.metrics;
+  return {
+    spooled: (backend, n) => m?.recordSpool(backend, "spooled", n),
+    replayed: (backend, n) => m?.recordSpool(backend, "replayed", n),
+    dropped: (backend, n, reason) => {
+      m?.recordSpoolDropped(backend, reason, n);
+      if (SPAN_BACKENDS.has(backend)) m?.recordSpansDropped(n);
+    },
+    bytes: (backend, bytes) => m?.setSpoolBytes(backend, bytes),
   };
 }
 

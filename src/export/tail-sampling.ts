@@ -30,7 +30,11 @@ export type KeepRunsHook = (run: SampledRun) => boolean;
 
 /** Which runs are always kept whole, whatever `sampleRate` says. */
 export interface KeepRunsOptions {
-  /** Outcomes always kept. @default ["failed", "error", "interrupted", "abandoned"] (all but "success") */
+  /**
+   * Outcomes always kept. `abandoned` (its consumer went away, its caller aborted it, or it never ended) is not a
+   * failure and is not kept by default; add it to keep those runs too.
+   * @default ["failed", "error", "interrupted"]
+   */
   outcomes?: readonly WorkflowOutcome[];
   /** Keep runs in which a correction ran (`workflow.corrections` > 0, or a span of stage `correction`). @default true */
   corrected?: boolean;
@@ -49,7 +53,7 @@ export interface TailSamplingOptions {
   keepRuns?: boolean | KeepRunsOptions | KeepRunsHook;
   /** Spans held, over all traces waiting for their root; past it the oldest waiting traces are dropped (counted). @default 50000 */
   maxWaitingSpans?: number;
-  /** Estimated bytes held by waiting spans; past it the oldest waiting traces are dropped (counted). @default 67108864 (64 MiB) */
+  /** Estimated bytes held by waiting spans (attributes, status and events, exception stacks included); past it the oldest waiting traces are dropped (counted). @default 67108864 (64 MiB) */
   maxWaitingBytes?: number;
   /** A trace whose local root is still open after this long is decided then (dropped unless kept by ratio). @default 600000 */
   traceTtlMs?: number;
@@ -57,7 +61,7 @@ export interface TailSamplingOptions {
   metrics?: WorkflowMetrics;
 }
 
-export const DEFAULT_KEEP_OUTCOMES: readonly WorkflowOutcome[] = ["failed", "error", "interrupted", "abandoned"];
+export const DEFAULT_KEEP_OUTCOMES: readonly WorkflowOutcome[] = ["failed", "error", "interrupted"];
 export const DEFAULT_SLOWER_THAN_MS = 30_000;
 
 export interface ResolvedTailSampling {
@@ -189,14 +193,38 @@ export function keptByRatio(traceId: string, rate: number): boolean {
 
 /** Per-span overhead of an ended SDK span (ids, times, resource and scope references, arrays), measured roughly. */
 const SPAN_BYTES = 600;
+/** Per-event overhead: the event object, its time pair and its attributes object. */
+const EVENT_BYTES = 120;
+/** Per-link overhead: the link and its span context. */
+const LINK_BYTES = 80;
+/** One attribute's slot in a span's or event's attributes (key reference, value, property details). */
+const ATTRIBUTE_BYTES = 32;
+/** A heap string's header (map, hash, length; a cut string's slice adds as much again). */
+const STRING_BYTES = 32;
 
-/** A cheap estimate of the memory a held span keeps alive: fixed overhead plus its attributes' keys and strings. */
-export function spanBytes(span: ReadableSpan): number {
-  let bytes = SPAN_BYTES + span.events.length * 120 + span.links.length * 80;
-  const attributes = span.attributes;
+/** A string's heap size, counted at one byte a character (text outside Latin-1 takes two: counted half). */
+const stringBytes = (text: string) => STRING_BYTES + text.length;
+
+function attributesBytes(attributes: Attributes | undefined): number {
+  let bytes = 0;
   for (const key in attributes) {
     const value = attributes[key];
-    bytes += key.length + 16 + (typeof value === "string" ? value.length : Array.isArray(value) ? value.length * 16 : 8);
+    bytes += ATTRIBUTE_BYTES;
+    if (typeof value === "string") bytes += stringBytes(value);
+    else if (Array.isArray(value)) for (const item of value) bytes += typeof item === "string" ? stringBytes(item) : 16;
+    else bytes += 16;
   }
+  return bytes;
+}
+
+/**
+ * A cheap estimate of the memory a held span keeps alive: fixed overheads, its attributes and status message,
+ * and its events' (an exception event carries up to 1,000 characters of message and 8,000 of stack).
+ */
+export function spanBytes(span: ReadableSpan): number {
+  let bytes = SPAN_BYTES + span.links.length * LINK_BYTES + attributesBytes(span.attributes);
+  const message = span.status.message;
+  if (message !== undefined) bytes += stringBytes(message);
+  for (const event of span.events) bytes += EVENT_BYTES + stringBytes(event.name) + attributesBytes(event.attributes);
   return bytes;
 }

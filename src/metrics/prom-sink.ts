@@ -33,6 +33,10 @@ export const METRIC_NAMES = {
   spansDropped: "telemetry_spans_dropped_total",
   runsReaped: "telemetry_runs_reaped_total",
   sampledTraces: "telemetry_sampled_traces_total",
+  spooled: "telemetry_spooled_total",
+  spoolReplayed: "telemetry_spool_replayed_total",
+  spoolDropped: "telemetry_spool_dropped_total",
+  spoolBytes: "telemetry_spool_bytes",
 } as const;
 
 /**
@@ -106,6 +110,10 @@ export class PromSink implements TelemetrySink {
   readonly spansDropped: Counter;
   readonly runsReaped: Counter;
   readonly sampledTraces: Counter<"decision" | "reason">;
+  readonly spooled: Counter<"backend">;
+  readonly spoolReplayed: Counter<"backend">;
+  readonly spoolDropped: Counter<"backend" | "reason">;
+  readonly spoolBytes: Gauge<"backend">;
 
   private readonly providers: LabelGuard;
   private readonly models: LabelGuard;
@@ -160,6 +168,10 @@ export class PromSink implements TelemetrySink {
     this.spansDropped = new Counter({ name: n("spansDropped"), help: "Spans dropped before export (queue full or exporter failing).", registers });
     this.runsReaped = new Counter({ name: n("runsReaped"), help: "Runs that never ended and were ended by the tracer as abandoned (idle for its runTtlMs, or still open when their parent ended).", registers });
     this.sampledTraces = new Counter({ name: n("sampledTraces"), help: "Tail sampling decisions, one per trace: decision (kept, dropped) and reason (ratio, upstream, outcome; overflow, expired, shutdown).", labelNames: ["decision", "reason"], registers });
+    this.spooled = new Counter({ name: n("spooled"), help: "Items (spans, log records, scores) written to the export spool because their backend did not take them, by backend.", labelNames: ["backend"], registers });
+    this.spoolReplayed = new Counter({ name: n("spoolReplayed"), help: "Items delivered from the export spool, by backend.", labelNames: ["backend"], registers });
+    this.spoolDropped = new Counter({ name: n("spoolDropped"), help: "Items lost from the export spool, by backend and reason (cap: oldest removed past maxBytes; corrupt: torn or corrupt file; unwritable; refused on replay).", labelNames: ["backend", "reason"], registers });
+    this.spoolBytes = new Gauge({ name: n("spoolBytes"), help: "Bytes the export spool holds on disk, by backend.", labelNames: ["backend"], registers });
     this.validSeries = new CounterSeries(this.validations, { result: "valid", error_category: "none" });
     this.confidenceSeries = new HistogramSeries(this.confidence, {}, CONFIDENCE_BUCKETS);
     this.correctionSeries = {

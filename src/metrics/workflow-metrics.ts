@@ -20,7 +20,7 @@ export class WorkflowMetrics {
   // `!`: assigned in the constructor, except when it returns the instance already registered (then unused).
   readonly registry!: Registry<RegistryContentType>;
   readonly prefix!: string;
-  /** What the tracer feeds and prices with; not part of the API. */
+  /** @internal What the tracer feeds and prices with: not part of the API, and not in the published types. */
   readonly [TELEMETRY_PARTS]!: TelemetryParts;
   readonly #prices!: PriceBook;
   readonly #sink!: PromSink;
@@ -76,6 +76,21 @@ export class WorkflowMetrics {
   /** Count spans dropped by an export pipeline (the exporters of `setupTelemetry` call this). */
   recordSpansDropped(count: number): void {
     if (Number.isFinite(count) && count > 0) this.#sink.spansDropped.inc(count);
+  }
+
+  /** @internal Count what the export spool wrote or delivered (called by `setupTelemetry`'s spool; backend is one of four names). */
+  recordSpool(backend: string, event: "spooled" | "replayed", count: number): void {
+    if (count > 0) (event === "spooled" ? this.#sink.spooled : this.#sink.spoolReplayed).inc({ backend }, count);
+  }
+
+  /** @internal Count items lost from the export spool (reason is one of four names). */
+  recordSpoolDropped(backend: string, reason: string, count: number): void {
+    if (count > 0) this.#sink.spoolDropped.inc({ backend, reason }, count);
+  }
+
+  /** @internal Bytes the export spool holds for `backend`. */
+  setSpoolBytes(backend: string, bytes: number): void {
+    this.#sink.spoolBytes.set({ backend }, bytes);
   }
 
   /**

@@ -25,9 +25,11 @@ export const WORKFLOW_STAGES: readonly WorkflowStage[] = [
 
 /**
  * How a run ended, as seen on the root span (`workflow.outcome`) and (with metrics) the `status` label:
- * `success`; `failed` (ended without a usable result, e.g. its last validation failed); `error` (threw);
- * `interrupted` (paused on LangGraph's `interrupt()`, to be resumed); `abandoned` (never ended: its consumer
- * went away, and the tracer ended it after `runTtlMs` without activity).
+ * `success`; `failed` (ended without a usable result, e.g. its last validation failed); `error` (threw, or a
+ * deadline such as `AbortSignal.timeout()` cut one of its steps short); `interrupted` (paused on LangGraph's
+ * `interrupt()`, to be resumed); `abandoned` (not a failure: its consumer went away or its caller gave up —
+ * LangGraph aborts the run when a stream's consumer breaks off or the caller's `AbortSignal` fires — or it
+ * never ended and the tracer ended it after `runTtlMs` without activity).
  */
 export type WorkflowOutcome = "success" | "failed" | "error" | "interrupted" | "abandoned";
 
@@ -72,6 +74,10 @@ export interface NodeResults {
   outcome?: WorkflowOutcome;
   /** User-defined numeric scores, e.g. `{ relevance: 0.8 }`. */
   scores?: Record<string, number>;
-  /** Extra span attributes (primitive values only). */
+  /**
+   * Extra span attributes (primitive values only). Names the tracer owns are refused and counted in
+   * `stats().refusedAttributes`: `workflow.*`, `langfuse.*`, `gen_ai.*`, `langgraph.*`, `langgraph_*`, `user.id`,
+   * `session.id`, `error.type` (report outcomes, validation and scores through their own fields).
+   */
   attributes?: Record<string, string | number | boolean>;
 }

@@ -5,17 +5,15 @@
 import { isPlainObject } from "../shared/read.js";
 import { cut, truncate } from "../shared/text.js";
 
+import { CREDENTIAL_KEY_SOURCE, isCredentialKey } from "../shared/credentials.js";
+
 const MAX_DEPTH = 6;
 const MAX_KEYS = 64;
 const MAX_ITEMS = 64;
-const SECRET_KEY = /api[-_]?key|secret|password|passwd|authorization|access[-_]?token|refresh[-_]?token|credential|private[-_]?key/i;
-
 export const SECRET_PLACEHOLDER = "[secret]";
 
-/** True for keys that name credentials (`api_key`, `apiKey`, `password`, `authorization`, …). */
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
-}
+/** True for keys that name credentials (`api_key`, `apiKey`, `password`, `auth_token`, …): the one list in shared/credentials.ts. */
+export const isSecretKey = isCredentialKey;
 const REDACTED = "[redacted]";
 
 /** LangChain serialises secrets as `{ lc: 1, type: "secret", id: [...] }`. */
@@ -149,7 +147,7 @@ function prune(value: unknown, depth: number, seen: Set<object>, maxString: numb
 /** Longest JSON text parsed to redact its keys (tool arguments arrive as JSON strings). */
 const MAX_JSON_PARSE = 1_000_000;
 /** `"api_key": "…"` in JSON text that could not be parsed (too long, or cut): the value is masked. */
-const SECRET_JSON_FIELD = /("[^"]*(?:api[-_]?key|secret|password|passwd|authorization|access[-_]?token|refresh[-_]?token|credential|private[-_]?key)[^"]*"\s*:\s*)"(?:[^"\\]|\\.)*"?/gi;
+const SECRET_JSON_FIELD = new RegExp(`("(?:${CREDENTIAL_KEY_SOURCE})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"?`, "gi");
 
 /**
  * A JSON (or plain, for strings) rendering of `value`, at most `maxLength` characters. Never throws, and

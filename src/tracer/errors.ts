@@ -33,6 +33,36 @@ export function isInterrupt(error: unknown): boolean {
   return name !== undefined && INTERRUPT_NAMES.has(name);
 }
 
+/**
+ * Errors that say a run was aborted by its AbortSignal, not that it failed: LangGraph's runner rejects a graph
+ * with `Error("Abort")` when its signal fires (the caller's `signal`, or the one LangGraph aborts when a stream's
+ * consumer breaks off); a step cut short rejects with the signal's reason (a DOMException `AbortError`), with
+ * LangChain's `Error("Aborted")` when the reason is not an Error, or with `ModelAbortError` from a chat model;
+ * `@langchain/openai` ends a stream whose signal fired with `Error("AbortError")`.
+ */
+const ABORT_NAMES = new Set(["AbortError", "ModelAbortError"]);
+const ABORT_MESSAGES = new Set(["Abort", "Aborted", "AbortError"]);
+
+/** A run stopped by an abort signal (a consumer that went away, a caller that gave up): not a failure of the run. */
+export function isAbort(error: unknown): boolean {
+  if (error === null || typeof error !== "object") return false;
+  try {
+    const { name, message } = error as { name?: unknown; message?: unknown };
+    return (typeof name === "string" && ABORT_NAMES.has(name)) || (name === "Error" && typeof message === "string" && ABORT_MESSAGES.has(message));
+  } catch {
+    return false;
+  }
+}
+
+/** `AbortSignal.timeout()`'s reason: a deadline passed, which is a failure (as gRPC's DEADLINE_EXCEEDED is, and CANCELLED is not). */
+export function isTimeout(error: unknown): boolean {
+  try {
+    return error !== null && typeof error === "object" && (error as { name?: unknown }).name === "TimeoutError";
+  } catch {
+    return false;
+  }
+}
+
 const MAX_MESSAGE = 1000;
 
 function boundedString(value: unknown): string {

@@ -11,7 +11,8 @@ export class Invocation {
   /** The context that was active when the invocation started: every span of it parents in it (baggage, suppression, processor keys). */
   readonly context: Context;
   readonly clock: TraceClock;
-  readonly workflowName: string;
+  /** The workflow's name; a retry or fallback wrapper's default name is replaced by its first attempt's. */
+  workflowName: string;
   readonly identity: Identity;
   /** The root span's trace id when sampled and not pending a tail sampling decision (metric exemplars link to it). */
   traceId: string | undefined = undefined;
@@ -21,6 +22,15 @@ export class Invocation {
   openRuns = 0;
   /** A run of it paused on `interrupt()` (LangGraph then ends the root normally when a checkpointer is set). */
   interrupted = false;
+  /**
+   * Its root is a retry or fallback wrapper: each child of the root is an attempt, and only the last attempt's
+   * reports count. `nameFromAttempt` while the root's name is still a default one, to be replaced by its first
+   * attempt's.
+   */
+  attempts = false;
+  nameFromAttempt = false;
+  /** A run of it ended with a TimeoutError (`AbortSignal.timeout`): its root's abort is then a failure. */
+  timedOut = false;
 
   intent: string | undefined = undefined;
   confidence: number | undefined = undefined;
@@ -44,6 +54,17 @@ export class Invocation {
     if (results.valid !== undefined) this.valid = results.valid;
     if (results.correctionAttempt !== undefined && results.correctionAttempt > this.corrections) this.corrections = results.correctionAttempt;
     if (results.outcome !== undefined) this.outcome = results.outcome;
+  }
+
+  /** A new attempt of a retried or fallen-back workflow starts: what the earlier attempts reported no longer stands. */
+  newAttempt(): void {
+    this.intent = undefined;
+    this.confidence = undefined;
+    this.outcome = undefined;
+    this.corrections = 0;
+    this.valid = undefined;
+    this.interrupted = false;
+    this.timedOut = false;
   }
 
   /** How the invocation ended, given how its root ended. */

@@ -1,10 +1,10 @@
 import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Link, type Span, type SpanContext, type Tracer } from "@opentelemetry/api";
-import { GenAI, Langfuse, LangGraph, ObservationType, TailSamplingState, Workflow } from "../attributes.js";
+import { GenAI, GenAIOperation, Langfuse, LangGraph, ObservationType, TailSamplingState, Workflow } from "../attributes.js";
 import type { LlmCall, Pricer } from "../shared/llm-call.js";
 import type { TelemetrySink } from "../shared/sink.js";
 import type { WorkflowOutcome } from "../shared/workflow.js";
-import { now, TraceClock } from "./clock.js";
-import { errorMessage, errorType, exceptionOf, isControlFlow, isInterrupt } from "./errors.js";
+import { now, WallClock } from "./clock.js";
+import { errorMessage, errorType, exceptionOf, isAbort, isControlFlow, isInterrupt, isTimeout } from "./errors.js";
 import { Invocation } from "./invocation.js";
 import { describeLlmCall, describeLlmOutput } from "./llm-span.js";
 import type { ResolvedTracerOptions } from "./options.js";
@@ -18,6 +18,13 @@ const MAX_INTERRUPTED_THREADS = 1000;
 const MAX_UNTRACKED = 10_000;
 /** Runs that ended, remembered so work started under them later joins their trace (oldest forgotten first). */
 const MAX_ENDED = 10_000;
+/** Invocations whose trace id `traceIdOf` remembers (oldest forgotten first). */
+const MAX_TRACE_IDS = 10_000;
+/** Longest LangGraph task namespace indexed (a path of nested tasks: `node:<uuid>|node:<uuid>`). */
+const MAX_NAMESPACE_LENGTH = 2000;
+/** The status message of a run ended as abandoned, by how it ended. */
+const ABANDONED_IDLE = "abandoned: the run never ended (its consumer stopped, or nothing happened for runTtlMs)";
+const ABANDONED_ABORTED = "abandoned: aborted by its signal (its stream's consumer broke off, or the caller's AbortSignal fired)";
 
 /**
  * The one life of every span: a run starts → its SDK span starts (in the caller's context, on the trace's
@@ -31,6 +38,12 @@ export class RunLifecycle {
   droppedRuns = 0;
   private sweepTimer: ReturnType<typeof setInterval> | undefined = undefined;
   private readonly interruptedThreads = new Map<string, SpanContext>();
+  /** The wall clock's offset from the monotonic one, from this tracer's readings: each trace's anchor. */
+  private readonly wall = new WallClock();
+  /** Trace ids of the latest invocations by their root's run id (`tracer.traceIdOf`), oldest forgotten first. */
+  private readonly traceIds = new Map<string, string>();
+  /** Open node runs by their LangGraph task namespace, for runs started inside them without a parent link. */
+  private readonly tasks = new Map<string, RunState>();
   /** Runs refused: a run started below one of them is not traced either. */
   private readonly untracked = new Set<string>();
   /** Runs that ended and could have children: a run started below one later joins their trace. */
@@ -70,6 +83,52 @@ export class RunLifecycle {
     return this.ended.get(parentRunId);
   }
 
+  /**
+   * For a run LangChain gives no parent: the run it was started inside, when that is one of ours. Agent code
+   * invokes sub-agents with callbacks of their own (`inner.invoke(x, { callbacks: [tracer] })` in a tool or a
+   * node), which cuts LangChain's parent link; but LangChain hands the enclosing config's metadata on (through
+   * its AsyncLocalStorage), and LangGraph's names the task it runs in (`langgraph_checkpoint_ns`). The run joins
+   * that node, or the one tool running in it.
+   */
+  enclosingRun(metadata: Record<string, unknown> | undefined, at: number): RunState | undefined {
+    const namespace = metadata?.langgraph_checkpoint_ns;
+    if (typeof namespace !== "string" || this.tasks.size === 0) return undefined;
+    const node = this.tasks.get(namespace);
+    if (node === undefined) return undefined;
+    node.invocation.lastActivityAt = at;
+    let tool: RunState | undefined;
+    for (const open of this.runs.openDescendantsOf(node)) {
+      if (open.kind !== RunKind.Tool) continue;
+      if (tool !== undefined) return node; // tools running side by side: the node is all that is sure
+      tool = open;
+    }
+    return tool ?? node;
+  }
+
+  /** A node run, findable by its LangGraph task (`langgraph_checkpoint_ns`) while it is open. */
+  registerTask(state: RunState, namespace: unknown): void {
+    if (typeof namespace !== "string" || namespace.length === 0 || namespace.length > MAX_NAMESPACE_LENGTH) return;
+    state.namespace = namespace;
+    this.tasks.set(namespace, state);
+  }
+
+  /**
+   * A new child of a retry or fallback wrapper's root: an attempt. Earlier attempts' reports are dropped, and a
+   * root still named by default takes the attempt's name (or the tracer's `workflowName`, when the attempt's is a
+   * default one too), so the trace keeps the graph's name rather than `RunnableWithFallbacks`.
+   */
+  newAttempt(root: RunState, name: string, defaultName: boolean): void {
+    const invocation = root.invocation;
+    invocation.newAttempt();
+    if (!invocation.nameFromAttempt) return;
+    invocation.nameFromAttempt = false;
+    const workflowName = defaultName ? (this.options.workflowName ?? name) : name;
+    if (workflowName === invocation.workflowName) return;
+    invocation.workflowName = workflowName;
+    root.span?.updateName(`${GenAIOperation.INVOKE_WORKFLOW} ${workflowName}`);
+    root.span?.setAttributes({ [GenAI.WORKFLOW_NAME]: workflowName, [Workflow.NAME]: workflowName, [Langfuse.TRACE_NAME]: workflowName });
+  }
+
   /** Track a run with no span yet (hidden runs, chains until a descendant needs them). */
   track(state: RunState): boolean {
     if (this.runs.add(state)) {
@@ -107,7 +166,7 @@ export class RunLifecycle {
    */
   startRoot(runId: string, kind: RunKind, name: string, identity: Identity, at: number, spanName: string, spanKind: SpanKind, attributes: Attributes): RunState | undefined {
     const parentContext = context.active();
-    const invocation = new Invocation(parentContext, new TraceClock(at), name, identity, at);
+    const invocation = new Invocation(parentContext, this.wall.anchor(), name, identity, at);
     const state = new RunState(runId, kind, name, undefined, invocation, at);
     if (!this.track(state)) return undefined;
     let span: Span;
@@ -120,6 +179,7 @@ export class RunLifecycle {
     }
     state.span = span;
     const spanContext = span.spanContext();
+    if (isSpanContextValid(spanContext)) this.rememberTraceId(runId, spanContext.traceId);
     // Exemplars link only to traces sure to be exported: sampled, and not pending a tail sampling decision.
     invocation.traceId = (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0 && spanContext.traceState?.get(TailSamplingState.KEY) !== TailSamplingState.PENDING ? spanContext.traceId : undefined;
     if (kind === RunKind.Workflow && this.sink !== undefined) {
@@ -131,6 +191,17 @@ export class RunLifecycle {
     }
     this.armSweep();
     return state;
+  }
+
+  /** The trace id of the invocation whose root had run id `runId`, if remembered. */
+  traceIdOf(runId: unknown): string | undefined {
+    return typeof runId === "string" ? this.traceIds.get(runId) : undefined;
+  }
+
+  private rememberTraceId(runId: string, traceId: string): void {
+    const ids = this.traceIds;
+    if (ids.size >= MAX_TRACE_IDS) ids.delete(ids.keys().next().value as string);
+    ids.set(runId, traceId);
   }
 
   /**
@@ -219,19 +290,25 @@ export class RunLifecycle {
     }
     if (state.openChildren > 0) this.settleDescendants(state, at);
     this.runs.delete(state);
+    if (state.namespace !== undefined && this.tasks.get(state.namespace) === state) this.tasks.delete(state.namespace);
     const invocation = state.invocation;
-    const failed = error !== undefined && !isControlFlow(error);
+    if (error !== undefined && isTimeout(error)) invocation.timedOut = true;
+    // Stopped by its abort signal (its stream's consumer went away, its caller gave up): abandoned, not failed;
+    // unless a deadline cut one of its steps short, which fails the invocation.
+    const aborted = error !== undefined && isAbort(error) && !(state.parent === undefined && invocation.timedOut);
+    const failed = error !== undefined && !aborted && !isControlFlow(error);
     const interrupted = error !== undefined && isInterrupt(error);
     if (interrupted) invocation.interrupted = true;
     const span = state.span;
     const durationSeconds = (at - state.startedAt) / 1000;
+    const gone = abandoned ? ABANDONED_IDLE : aborted ? ABANDONED_ABORTED : undefined;
     let outcome: WorkflowOutcome | undefined;
     let call: LlmCall | undefined;
     try {
-      if (state.kind === RunKind.Workflow) outcome = invocation.finalOutcome(failed, interrupted, abandoned);
+      if (state.kind === RunKind.Workflow) outcome = invocation.finalOutcome(failed, interrupted, gone !== undefined);
       if (state.llm !== undefined) call = this.llmCall(state, output, failed ? error : undefined, at);
       if (span !== undefined) {
-        this.describeEnd(state, span, error, failed, interrupted, abandoned, outcome, at);
+        this.describeEnd(state, span, error, failed, interrupted, gone, outcome, at);
         if (call !== undefined) {
           const firstChunkAt = state.llm!.firstChunkAt;
           describeLlmCall(span, call, firstChunkAt > 0 ? new Date(invocation.clock.epochMillis(firstChunkAt)).toISOString() : undefined);
@@ -300,7 +377,7 @@ export class RunLifecycle {
     ended.set(state.runId, state);
   }
 
-  private describeEnd(state: RunState, span: Span, error: unknown, failed: boolean, interrupted: boolean, abandoned: boolean, outcome: WorkflowOutcome | undefined, at: number): void {
+  private describeEnd(state: RunState, span: Span, error: unknown, failed: boolean, interrupted: boolean, abandoned: string | undefined, outcome: WorkflowOutcome | undefined, at: number): void {
     if (failed) {
       const type = errorType(error);
       const info = { field: "error", runType: runTypeOf(state.kind), name: state.name } as const;
@@ -315,10 +392,10 @@ export class RunLifecycle {
     } else if (interrupted) {
       span.setAttribute(Workflow.INTERRUPTED, true);
     }
-    if (abandoned) {
+    if (abandoned !== undefined) {
       span.setAttribute(Workflow.ABANDONED, true);
       span.setAttribute(Langfuse.OBSERVATION_LEVEL, "WARNING");
-      span.setAttribute(Langfuse.OBSERVATION_STATUS_MESSAGE, "abandoned: the run never ended (its consumer stopped, or nothing happened for runTtlMs)");
+      span.setAttribute(Langfuse.OBSERVATION_STATUS_MESSAGE, abandoned);
     }
     if (outcome === undefined) return;
     const invocation = state.invocation;

@@ -3,7 +3,7 @@
  * untrusted value into a checked copy, then written on the node's span. Bounded whatever the caller passes.
  */
 import type { Span } from "@opentelemetry/api";
-import { Workflow } from "../attributes.js";
+import { RESERVED_ATTRIBUTE_PREFIXES, RESERVED_ATTRIBUTES, Workflow } from "../attributes.js";
 import { isPlainObject } from "../shared/read.js";
 import { truncate } from "../shared/text.js";
 import { WORKFLOW_OUTCOMES, type NodeResults } from "../shared/workflow.js";
@@ -21,8 +21,8 @@ function plainObject(value: unknown): Record<string, unknown> | undefined {
   return isPlainObject(value) ? value : undefined;
 }
 
-/** Up to 64 own entries of a plain object whose values `keep` accepts. */
-function entries<T>(value: unknown, keep: (v: unknown) => T | undefined): Record<string, T> | undefined {
+/** Up to 64 own entries of a plain object whose values `keep` accepts (and whose keys `allowKey` does). */
+function entries<T>(value: unknown, keep: (v: unknown) => T | undefined, allowKey?: (key: string) => boolean): Record<string, T> | undefined {
   const source = plainObject(value);
   if (source === undefined) return undefined;
   let out: Record<string, T> | undefined;
@@ -30,10 +30,20 @@ function entries<T>(value: unknown, keep: (v: unknown) => T | undefined): Record
   for (const key in source) {
     if (++seen > MAX_ENTRIES) break;
     if (!Object.prototype.hasOwnProperty.call(source, key)) continue;
+    if (allowKey !== undefined && !allowKey(key)) continue;
     const kept = keep(source[key]);
     if (kept !== undefined) (out ??= {})[truncate(key, MAX_LABEL_LENGTH)] = kept;
   }
   return out;
+}
+
+const RESERVED = new Set<string>(RESERVED_ATTRIBUTES);
+
+/** True for an attribute name a node's own `attributes` may not set (ours, GenAI's, Langfuse's, `error.type`). */
+export function isReservedAttribute(key: string): boolean {
+  if (RESERVED.has(key)) return true;
+  for (const prefix of RESERVED_ATTRIBUTE_PREFIXES) if (key.startsWith(prefix)) return true;
+  return false;
 }
 
 function primitive(value: unknown): string | number | boolean | undefined {
@@ -44,9 +54,10 @@ function primitive(value: unknown): string | number | boolean | undefined {
 
 /**
  * The valid part of what a node reported: strings cut to length, numbers finite, an outcome from
- * `WORKFLOW_OUTCOMES`, scores and attributes plain objects of at most 64 entries. Undefined for a non-object.
+ * `WORKFLOW_OUTCOMES`, scores and attributes plain objects of at most 64 entries, attributes under reserved names
+ * left out (each handed to `refused`). Undefined for a non-object.
  */
-export function readResults(value: unknown): NodeResults | undefined {
+export function readResults(value: unknown, refused?: (key: string) => void): NodeResults | undefined {
   const r = plainObject(value) as NodeResults | undefined;
   if (r === undefined) return undefined;
   const out: NodeResults = {};
@@ -63,7 +74,11 @@ export function readResults(value: unknown): NodeResults | undefined {
   if (typeof r.outcome === "string" && WORKFLOW_OUTCOMES.includes(r.outcome)) out.outcome = r.outcome;
   const scores = entries(r.scores, finite);
   if (scores !== undefined) out.scores = scores;
-  const attributes = entries(r.attributes, primitive);
+  const attributes = entries(r.attributes, primitive, (key) => {
+    if (!isReservedAttribute(key)) return true;
+    refused?.(key);
+    return false;
+  });
   if (attributes !== undefined) out.attributes = attributes;
   return out;
 }

@@ -33,6 +33,22 @@ const GRAPH_CLASS = /^(Compiled\w*Graph|Pregel)$/;
 /** The name LangGraph gives a compiled graph that was not named. */
 export const DEFAULT_GRAPH_NAME = "LangGraph";
 
+/** LangChain's wrappers that run their runnable again, or another in its place: each child run is an attempt. */
+const ATTEMPT_WRAPPERS = new Set(["RunnableRetry", "RunnableWithFallbacks"]);
+
+/** A `graph.withRetry()` or `graph.withFallbacks([...])` run: its children are attempts, and the last one decides. */
+export function isAttemptWrapper(serialized: unknown): boolean {
+  return ATTEMPT_WRAPPERS.has(className(serialized));
+}
+
+/**
+ * A name nobody chose: LangGraph's `LangGraph` for an unnamed graph, or the runnable's class name. The tracer's
+ * `workflowName` replaces these only; a `runName` or a name the graph was compiled with wins.
+ */
+export function isDefaultName(name: string, serialized: unknown): boolean {
+  return name === DEFAULT_GRAPH_NAME || name === className(serialized);
+}
+
 export function boundedName(value: unknown): string | undefined {
   if (typeof value !== "string" || value.length === 0) return undefined;
   return cut(value, MAX_NAME_LENGTH);

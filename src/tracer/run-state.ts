@@ -25,6 +25,8 @@ export class RunState {
   pendingInputs: unknown = undefined;
   /** LLM runs: the call's request and what its streamed chunks said so far. */
   llm: LlmCallInFlight | undefined = undefined;
+  /** Node runs: LangGraph's task namespace (`langgraph_checkpoint_ns`), under which the lifecycle indexes it. */
+  namespace: string | undefined = undefined;
   /** A Langfuse prompt a child (the prompt template) registered: the next generation under this run uses it. */
   prompt: LinkedPrompt | undefined = undefined;
 

@@ -13,16 +13,13 @@ import { errorMessage } from "./errors.js";
 import { RunLifecycle } from "./lifecycle.js";
 import { llmRequestAttributes, llmSpanName } from "./llm-span.js";
 import { NodeCatalog } from "./node-catalog.js";
+import { NODE_HOOKS, nodeHooks } from "./node-hooks.js";
 import type { ResolvedTracerOptions } from "./options.js";
-import { applyResults, readResults } from "./results.js";
 import { promptAttributes, promptOf, takePrompt } from "./prompt-link.js";
-import { boundedName, chainKind, DEFAULT_GRAPH_NAME, metadataOf, RunKind, runNameOf, runTypeOf } from "./run-kind.js";
+import { boundedName, chainKind, DEFAULT_GRAPH_NAME, isAttemptWrapper, isDefaultName, metadataOf, RunKind, runNameOf, runTypeOf } from "./run-kind.js";
 import { RunState } from "./run-state.js";
 import { captured, capturedArguments, inputMessagesAttributes, nodeAttributes, readIdentity, userTags, workflowAttributes } from "./span-attributes.js";
 import type { TracerStats } from "./types.js";
-
-/** Marks our handler so `traceNode` finds it among a run's callbacks without importing this class. */
-export const TRACER_BRAND = Symbol.for("langgraph-telemetry.WorkflowTracer");
 
 /**
  * The LangChain callback handler that turns every run of a LangChain/LangGraph invocation into
@@ -36,16 +33,17 @@ export const TRACER_BRAND = Symbol.for("langgraph-telemetry.WorkflowTracer");
  */
 export class RunTracer extends BaseCallbackHandler {
   readonly name = "WorkflowTracer";
-  readonly [TRACER_BRAND] = true;
 
   private readonly options: ResolvedTracerOptions;
   /** The metrics fed in the same pass as spans (`options.metrics`). */
   private readonly sink: TelemetrySink | undefined;
   private readonly life: RunLifecycle;
   private internalErrors = 0;
+  private refusedAttributes = 0;
   private readonly warned = new Set<string>();
   private readonly nodes: NodeCatalog;
 
+  /** @internal The options resolved, with their parts (WorkflowTracer builds them). */
   constructor(options: ResolvedTracerOptions) {
     super();
     this.options = options;
@@ -57,6 +55,9 @@ export class RunTracer extends BaseCallbackHandler {
     this.raiseError = false;
     const provider = this.options.tracerProvider ?? trace.getTracerProvider();
     this.life = new RunLifecycle(provider.getTracer("langgraph-telemetry", VERSION), this.options, (where, error) => this.fault(where, error));
+    // traceNode's entry points, under a registered symbol: not part of the published type.
+    const hooks = nodeHooks(this.life, this.options, this.sink, (where, error) => this.fault(where, error), (key) => this.refuse(key));
+    Object.defineProperty(this, NODE_HOOKS, { value: hooks });
   }
 
   /** One instance serves every invocation: LangChain must not clone it. */
@@ -71,7 +72,17 @@ export class RunTracer extends BaseCallbackHandler {
       activeRuns: this.life.runs.size,
       reapedRuns: this.life.reapedRuns,
       droppedRuns: this.life.droppedRuns,
+      refusedAttributes: this.refusedAttributes,
     };
+  }
+
+  /**
+   * The trace id of the invocation started with `runId` (the `runId` of its `RunnableConfig`), while it runs and
+   * after it ended, for the last 10,000 invocations: to attach user feedback to a finished run later (a Langfuse
+   * score, a log line). Undefined for an invocation not traced (suppressed, refused) or forgotten.
+   */
+  traceIdOf(runId: string): string | undefined {
+    return this.life.traceIdOf(runId);
   }
 
   /**
@@ -92,21 +103,29 @@ export class RunTracer extends BaseCallbackHandler {
   override handleChainStart(chain: unknown, inputs: unknown, runId: string, parentRunId?: string, tags?: string[], metadata?: unknown, _runType?: string, runName?: string): void {
     try {
       const at = now();
-      const parentEntry = this.life.parentOf(parentRunId, at);
+      const md = metadataOf(metadata);
+      const parentEntry = parentRunId === undefined ? this.life.enclosingRun(md, at) : this.life.parentOf(parentRunId, at);
       if (parentEntry === undefined && this.life.isUntracked(parentRunId)) return this.life.refuse(runId);
       const parent = this.life.carrierOf(parentEntry);
       const name = runNameOf(chain, runName, "chain");
-      const md = metadataOf(metadata);
       const kind = chainKind(chain, name, tags, md, parent?.kind, parentEntry !== undefined);
       // Langfuse's prompt-management pattern: the template carries the prompt; the next generation under the
       // same parent uses it. Kept on the parent's state, so it goes when the parent ends or fails.
       if (parentEntry !== undefined && md?.langfusePrompt !== undefined) parentEntry.prompt = promptOf(md);
+      if (parent?.kind === RunKind.Workflow && parent.invocation.attempts) this.life.newAttempt(parent, name, isDefaultName(name, chain));
       if (kind === RunKind.Workflow) {
-        const workflowName = this.options.workflowName ?? name;
+        // A name given (runName, a graph compiled with a name) wins; `workflowName` replaces default names only.
+        const defaultName = isDefaultName(name, chain);
+        const workflowName = defaultName ? (this.options.workflowName ?? name) : name;
         const identity = readIdentity(md);
         const attributes = workflowAttributes(workflowName, identity, userTags(tags, md), md, this.options);
         const state = this.life.startRoot(runId, kind, workflowName, identity, at, `${GenAIOperation.INVOKE_WORKFLOW} ${workflowName}`, SpanKind.INTERNAL, attributes);
-        if (state !== undefined) this.captureInput(state, inputs, Langfuse.TRACE_INPUT);
+        if (state === undefined) return;
+        if (isAttemptWrapper(chain)) {
+          state.invocation.attempts = true;
+          state.invocation.nameFromAttempt = defaultName;
+        }
+        this.captureInput(state, inputs, Langfuse.TRACE_INPUT);
       } else if (kind === RunKind.Hidden || kind === RunKind.Chain) {
         const state = new RunState(runId, kind, name, parent, (parent as RunState).invocation, at);
         if (this.life.track(state) && kind === RunKind.Chain && this.options.contentLimit > 0) state.pendingInputs = inputs;
@@ -287,42 +306,17 @@ export class RunTracer extends BaseCallbackHandler {
 
   // ---------------------------------------------------------------- traceNode's entry points
 
-  /** @internal Stage set by `traceNode` for the node run `runId`; LLM and tool runs started later inherit it. */
-  setNodeStage(runId: string, stage: WorkflowStage): void {
-    try {
-      const state = this.life.runs.get(runId);
-      if (state === undefined || state.kind !== RunKind.Node) return;
-      state.stage = stage;
-      state.span?.setAttribute(Workflow.STAGE, stage);
-      state.span?.setAttribute(Workflow.STAGE_SOURCE, "traceNode");
-    } catch (error) {
-      this.fault("setNodeStage", error);
+  /** Count a node result attribute refused for a reserved name (warned once). */
+  private refuse(key: string): void {
+    this.refusedAttributes++;
+    if (!this.warned.has("reserved attribute")) {
+      this.warned.add("reserved attribute");
+      diag.warn(`langgraph-telemetry: a node reported attribute ${JSON.stringify(key)}, a name the tracer owns; refused (counted in stats().refusedAttributes)`);
     }
   }
 
-  /** @internal The span of node run `runId`, so traceNode can make it active while the node runs. */
-  nodeSpan(runId: string): Span | undefined {
-    const state = this.life.runs.get(runId);
-    return state?.kind === RunKind.Node ? state.span : undefined;
-  }
-
-  /** @internal Results reported by a node: span attributes now, summary for the root and metrics. */
-  reportResults(runId: string, value: unknown): void {
-    try {
-      const state = this.life.touch(runId, now());
-      if (state === undefined || state.span === undefined) return;
-      const results = readResults(value);
-      if (results === undefined) return;
-      applyResults(state.span, results, this.options, state.name);
-      state.invocation.record(results);
-      this.sink?.resultsReported(results);
-    } catch (error) {
-      this.fault("reportResults", error);
-    }
-  }
-
-  /** @internal Count an internal failure of ours (traceNode's result extractors use it too). */
-  fault(where: string, error: unknown): void {
+  /** Count an internal failure of ours (traceNode's result extractors use it too). */
+  private fault(where: string, error: unknown): void {
     this.internalErrors++;
     try {
       this.sink?.internalError();
@@ -359,6 +353,7 @@ export class RunTracer extends BaseCallbackHandler {
     const state = this.life.startChild(runId, RunKind.Node, name, parent, at, name, SpanKind.INTERNAL, attributes);
     if (state === undefined) return;
     state.stage = stage;
+    this.life.registerTask(state, metadata?.langgraph_checkpoint_ns);
     this.captureInput(state, inputs);
   }
 
@@ -376,7 +371,7 @@ export class RunTracer extends BaseCallbackHandler {
   /** LLM, tool and retriever runs: children of a tracked run, or roots of their own trace. */
   private startStep(runId: string, parentRunId: unknown, kind: RunKind, name: string, spanName: string, attributes: Attributes, tags: unknown, metadata: unknown, spanKind = SpanKind.INTERNAL): RunState | undefined {
     const at = now();
-    const parentEntry = this.life.parentOf(parentRunId, at);
+    const parentEntry = parentRunId === undefined ? this.life.enclosingRun(metadataOf(metadata), at) : this.life.parentOf(parentRunId, at);
     if (parentEntry === undefined && this.life.isUntracked(parentRunId)) {
       this.life.refuse(runId);
       return undefined;

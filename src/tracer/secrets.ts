@@ -3,17 +3,18 @@
  * provided: sk-…`), so an error message can carry a credential into a span, a log, a database row or a score.
  * These patterns run on error paths only (messages and stacks), never on the hot path.
  */
+import { CREDENTIAL_KEY_SOURCE } from "../shared/credentials.js";
+
 const MARK = "[redacted]";
 
 /** A `-----BEGIN … PRIVATE KEY-----` block. */
 const PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 /** `Authorization`-style credentials: `Bearer <token>`, `Basic <base64>`, `Token <token>`. */
 const AUTH_SCHEME = /\b(Bearer|Basic|Token)([ \t]+)[A-Za-z0-9._~+/=-]{6,}/gi;
-/** `name=value` / `name: value` / `"name": "value"` for credential-ish names. */
-const NAMED =
-  /\b((?:x-)?api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|auth[_-]?token|id[_-]?token|client[_-]?secret|secret[_-]?key|private[_-]?key|secret|password|passwd|pwd|token|authorization)(["']?[ \t]*[:=][ \t]*["']?)(?!\[redacted\])([^\s"'&,;)}\]]+)/gi;
+/** `name=value` / `name: value` / `"name": "value"` for credential key names (the one list in shared/credentials.ts). */
+const NAMED = new RegExp(`\\b(${CREDENTIAL_KEY_SOURCE})(["']?[ \\t]*[:=][ \\t]*["']?)(?!\\[redacted\\])([^\\s"'&,;)}\\]]+)`, "gi");
 /** User and password in a URL: `scheme://user:pass@host`. */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi;
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/@:]+:[^\s/@]+@/gi;
 /** Vendor key formats: OpenAI/Anthropic/Langfuse/Stripe (`sk-`, `pk-`, `rk_`), AWS, GitHub, Google, Slack, Hugging Face, Groq, xAI, JWTs. */
 const VENDOR =
   /\b(?:(?:sk|pk|rk)[-_][A-Za-z0-9_-]{8,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|AIza[0-9A-Za-z_-]{30,}|xox[abprs]-[A-Za-z0-9-]{10,}|hf_[A-Za-z0-9]{20,}|gsk_[A-Za-z0-9]{20,}|xai-[A-Za-z0-9]{20,}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)/g;

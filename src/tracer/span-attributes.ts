@@ -12,16 +12,24 @@ import { redactSecrets } from "./secrets.js";
 
 type Obj = Record<string, unknown>;
 
+/**
+ * Invocation metadata keys that say who and which session (ours, Langfuse's Python handler's and its JS
+ * handler's `langfuseUserId`/`langfuseSessionId`), Langfuse's tags and prompt: read, never copied as metadata.
+ */
 const IDENTITY_KEYS = new Set([
   "user_id",
   "userId",
   "langfuse_user_id",
   "langfuse_userId",
+  "langfuseUserId",
   "session_id",
   "sessionId",
   "langfuse_session_id",
   "langfuse_sessionId",
+  "langfuseSessionId",
   "langfuse_tags",
+  "langfuseTags",
+  "langfusePrompt",
 ]);
 const MAX_METADATA_KEYS = 32;
 /** Keys of invocation metadata looked at, copied or not (LangGraph adds a dozen of its own). */
@@ -39,15 +47,26 @@ export interface Identity {
   conversationId: string | undefined;
 }
 
-/** User, session and conversation ids from invocation metadata (ours, Langfuse's and LangGraph's keys). */
+/**
+ * User, session and conversation ids from invocation metadata (ours, Langfuse's and LangGraph's keys). LangGraph's
+ * `thread_id` is the conversation (`gen_ai.conversation.id`), not a session id of ours: Langfuse's ingestion takes
+ * it as the trace's session when no `session.id` is set, and a session named in metadata wins.
+ */
 export function readIdentity(metadata: Obj | undefined): Identity {
+  if (metadata === undefined) return NO_IDENTITY;
   return {
-    userId: idString(metadata?.user_id) ?? idString(metadata?.userId) ?? idString(metadata?.langfuse_user_id) ?? idString(metadata?.langfuse_userId),
+    userId: idString(metadata.user_id) ?? idString(metadata.userId) ?? idString(metadata.langfuse_user_id) ?? idString(metadata.langfuse_userId) ?? idString(metadata.langfuseUserId),
     sessionId:
-      idString(metadata?.session_id) ?? idString(metadata?.sessionId) ?? idString(metadata?.langfuse_session_id) ?? idString(metadata?.langfuse_sessionId),
-    conversationId: idString(metadata?.thread_id),
+      idString(metadata.session_id) ??
+      idString(metadata.sessionId) ??
+      idString(metadata.langfuse_session_id) ??
+      idString(metadata.langfuse_sessionId) ??
+      idString(metadata.langfuseSessionId),
+    conversationId: idString(metadata.thread_id),
   };
 }
+
+const NO_IDENTITY: Identity = Object.freeze({ userId: undefined, sessionId: undefined, conversationId: undefined });
 
 const MAX_TAGS = 32;
 
@@ -62,11 +81,12 @@ function addTags(out: string[], tags: unknown): void {
   }
 }
 
-/** Invocation tags without LangGraph's internal ones (`graph:step:N`, `langsmith:*`, `seq:step:N`); at most 32. */
+/** Invocation tags and Langfuse's metadata tags, without LangGraph's internal ones (`graph:step:N`, `langsmith:*`, `seq:step:N`); at most 32. */
 export function userTags(tags: unknown, metadata: Obj | undefined): string[] {
   const out: string[] = [];
   addTags(out, tags);
   addTags(out, metadata?.langfuse_tags);
+  addTags(out, metadata?.langfuseTags);
   return out;
 }
 

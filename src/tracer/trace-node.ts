@@ -1,7 +1,7 @@
 import { context, trace } from "@opentelemetry/api";
 import { WORKFLOW_STAGES, type NodeResults, type WorkflowOutcome, type WorkflowStage } from "../shared/workflow.js";
+import { nodeHooksOf, type NodeHooks } from "./node-hooks.js";
 import type { NodeReport, TraceNodeOptions } from "./types.js";
-import { TRACER_BRAND, type RunTracer } from "./run-tracer.js";
 
 /** Report handle used when no tracer is attached: every call is a no-op. */
 const NOOP_REPORT: NodeReport = Object.freeze({
@@ -20,13 +20,13 @@ const NOOP_REPORT: NodeReport = Object.freeze({
 class BoundReport implements NodeReport {
   readonly recording = true;
   constructor(
-    private readonly tracers: readonly RunTracer[],
+    private readonly tracers: readonly NodeHooks[],
     private readonly runId: string,
   ) {}
 
   set(results: NodeResults): void {
     if (results === null || typeof results !== "object") return;
-    for (const tracer of this.tracers) tracer.reportResults(this.runId, results);
+    for (const tracer of this.tracers) tracer.report(this.runId, results);
   }
   intent(intent: string, confidence?: number): void {
     this.set(confidence === undefined ? { intent } : { intent, confidence });
@@ -61,16 +61,15 @@ interface CallbackManagerLike {
  * The tracers among a run's own callbacks, and the run id of the node. LangGraph hands each node a config
  * whose `callbacks` is the node run's child manager: its `parentRunId` is the node's run id.
  */
-function findTracers(config: unknown): { tracers: RunTracer[]; runId: string } | undefined {
+function findTracers(config: unknown): { tracers: NodeHooks[]; runId: string } | undefined {
   const callbacks = (config as { callbacks?: unknown } | undefined)?.callbacks as CallbackManagerLike | undefined;
   if (callbacks === undefined || callbacks === null || typeof callbacks !== "object") return undefined;
   const handlers = callbacks.handlers;
   if (!Array.isArray(handlers)) return undefined;
-  let tracers: RunTracer[] | undefined;
+  let tracers: NodeHooks[] | undefined;
   for (const handler of handlers) {
-    if (handler !== null && typeof handler === "object" && (handler as Record<symbol, unknown>)[TRACER_BRAND] === true) {
-      (tracers ??= []).push(handler as RunTracer);
-    }
+    const hooks = nodeHooksOf(handler);
+    if (hooks !== undefined) (tracers ??= []).push(hooks);
   }
   if (tracers === undefined) return undefined;
   const runId = callbacks.parentRunId ?? callbacks._parentRunId;
@@ -122,8 +121,8 @@ export function traceNode<State, Config, Update>(
     const { tracers, runId } = found;
     let span;
     for (const tracer of tracers) {
-      tracer.setNodeStage(runId, stage);
-      span ??= tracer.nodeSpan(runId);
+      tracer.stage(runId, stage);
+      span ??= tracer.span(runId);
     }
     const report = new BoundReport(tracers, runId);
     const run = () => fn(state, config, report);

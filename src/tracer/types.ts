@@ -37,4 +37,6 @@ export interface TracerStats {
   reapedRuns: number;
   /** Runs not traced because `maxActiveRuns` was reached, or because their run id was already in flight. */
   droppedRuns: number;
+  /** Node result attributes refused for a reserved name (`workflow.*`, `langfuse.*`, `gen_ai.*`, …; see `NodeResults.attributes`). */
+  refusedAttributes: number;
 }

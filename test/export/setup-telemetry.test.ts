@@ -155,8 +155,10 @@ describe("setupTelemetry → any OTLP backend (loopback collector)", () => {
       for (const [k, v] of Object.entries(s.attributes)) expect(w.attributes[k], `${s.name} ${k}`).toEqual(v);
     }
     expect(wire[0]!.resource).toMatchObject({ "service.name": "text2query", "k8s.pod.name": "api-7f9", "telemetry.sdk.language": "nodejs" });
-    // The same variables turn on OTLP metrics (test/export/otlp-metrics.test.ts), and the summary says so.
-    expect(logs).toEqual([`langgraph-telemetry: service text2query, exporting to OTLP ${protocol} at ${collector.url}/v1/traces. Metrics: OTLP ${protocol} at ${collector.url}/v1/metrics every 60s.`]);
+    // The same variables turn on OTLP metrics (test/export/otlp-metrics.test.ts) and logs (test/export/otlp-logs.test.ts), and the summary says so.
+    expect(logs).toEqual([
+      `langgraph-telemetry: service text2query, exporting to OTLP ${protocol} at ${collector.url}/v1/traces. Metrics: OTLP ${protocol} at ${collector.url}/v1/metrics every 60s. Logs: OTLP ${protocol} at ${collector.url}/v1/logs.`,
+    ]);
   });
 
   it("exports to Langfuse and an OTLP backend from one provider at once", async () => {

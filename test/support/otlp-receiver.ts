@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { decodeLogs, type WireLogRecord } from "./otlp-logs.js";
 import { anyValue, fields, jsonAttributes, keyValues, str, type Field, type JsonAny } from "./otlp-wire.js";
 
 /** A span as it arrived on the wire, decoded from OTLP protobuf or JSON. */
@@ -22,6 +23,8 @@ export interface ReceivedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** The status it was answered with; undefined while (or because) the receiver hangs. */
+  status?: number;
 }
 
 export type ReceiverMode = "ok" | "fail" | "hang";
@@ -39,20 +42,24 @@ export class LoopbackReceiver {
   private readonly sockets = new Set<Socket>();
   url = "";
 
-  async start(mode: ReceiverMode = "ok"): Promise<this> {
+  async start(mode: ReceiverMode = "ok", port = 0): Promise<this> {
     this.mode = mode;
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        this.requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks) });
+        const request: ReceivedRequest = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks) };
+        this.requests.push(request);
         if (this.mode === "hang") return;
         this.answered++;
         if (this.mode === "fail") {
+          request.status = 500;
           res.writeHead(500, { "content-type": "application/json" }).end('{"message":"internal error"}');
         } else if ((req.url ?? "").startsWith("/api/public/ingestion")) {
+          request.status = 207;
           res.writeHead(207, { "content-type": "application/json" }).end('{"successes":[],"errors":[]}');
         } else {
+          request.status = 200;
           res.writeHead(200, { "content-type": String(req.headers["content-type"] ?? "application/json") }).end();
         }
       });
@@ -61,9 +68,20 @@ export class LoopbackReceiver {
       this.sockets.add(s);
       s.on("close", () => this.sockets.delete(s));
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, "127.0.0.1", resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
+  }
+
+  /** Stops listening (connections to its port are refused) and cuts the open ones, keeping what it received. */
+  async refuse(): Promise<void> {
+    await this.stop();
+    this.server = undefined;
+  }
+
+  /** Listens again on the same port after `refuse()`. */
+  async accept(mode: ReceiverMode = "ok"): Promise<void> {
+    await this.start(mode, Number(new URL(this.url).port));
   }
 
   async stop(): Promise<void> {
@@ -71,9 +89,14 @@ export class LoopbackReceiver {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  /** Every span received on `path`, decoded by the request's content type. */
-  spans(path: string): WireSpan[] {
-    return this.requests.filter((r) => r.path === path).flatMap((r) => decodeTraces(r.body, String(r.headers["content-type"] ?? "")));
+  /** Every span received on `path` (only those of requests it accepted, with `accepted`), decoded by the request's content type. */
+  spans(path: string, accepted = false): WireSpan[] {
+    return this.requests.filter((r) => r.path === path && (!accepted || (r.status !== undefined && r.status < 300))).flatMap((r) => decodeTraces(r.body, String(r.headers["content-type"] ?? "")));
+  }
+
+  /** Every log record received on `path`, decoded by the request's content type. */
+  logRecords(path = "/v1/logs"): WireLogRecord[] {
+    return this.requests.filter((r) => r.path === path).flatMap((r) => decodeLogs(r.body, String(r.headers["content-type"] ?? "")));
   }
 
   /** Every Langfuse ingestion event received (`score-create`, …). */

@@ -22,6 +22,31 @@ describe("spans as Langfuse reads them (tracer side)", () => {
   const generations = () => otel.spans().filter((s) => s.attributes["langfuse.observation.type"] === "generation");
   const linked = (span: { attributes: Record<string, unknown> }) => [span.attributes["langfuse.observation.prompt.name"], span.attributes["langfuse.observation.prompt.version"]];
 
+  it("honours Langfuse's own per-invocation keys (langfuseUserId, langfuseSessionId, langfuseTags) and keeps them out of the trace metadata", async () => {
+    const tracer = new WorkflowTracer({ tracerProvider: otel.provider });
+    const State = Annotation.Root({ x: Annotation<number>() });
+    const graph = new StateGraph(State).addNode("step", () => ({ x: 1 })).addEdge(START, "step").addEdge("step", END).compile();
+    await graph.invoke({ x: 0 }, { callbacks: [tracer], tags: ["prod"], metadata: { langfuseUserId: "u-42", langfuseSessionId: "s-7", langfuseTags: ["beta"], tenant: "acme" } });
+    const root = one(otel.spans(), "invoke_workflow LangGraph");
+    expect(root.attributes).toMatchObject({ "user.id": "u-42", "session.id": "s-7", "langfuse.trace.tags": ["prod", "beta"], "langfuse.trace.metadata.tenant": "acme" });
+    expect(Object.keys(root.attributes).filter((k) => /langfuse(User|Session)Id|langfuseTags/i.test(k))).toEqual([]);
+    // Every observation carries the user and session, as Langfuse's own handler propagates them.
+    expect(one(otel.spans(), "step").attributes).toMatchObject({ "user.id": "u-42", "session.id": "s-7" });
+  });
+
+  it("makes LangGraph's thread_id the conversation (gen_ai.conversation.id), which Langfuse takes as the session when none is named; a named session wins", async () => {
+    const tracer = new WorkflowTracer({ tracerProvider: otel.provider });
+    const State = Annotation.Root({ x: Annotation<number>() });
+    const graph = new StateGraph(State).addNode("step", () => ({ x: 1 })).addEdge(START, "step").addEdge("step", END).compile();
+    await graph.invoke({ x: 0 }, { callbacks: [tracer], configurable: { thread_id: "thread-9" } });
+    await graph.invoke({ x: 0 }, { callbacks: [tracer], configurable: { thread_id: "thread-9" }, metadata: { langfuseSessionId: "support-chat-3" } });
+    const [unnamed, named] = otel.spans().filter((s) => s.name === "invoke_workflow LangGraph");
+    expect(unnamed!.attributes["gen_ai.conversation.id"]).toBe("thread-9");
+    expect(unnamed!.attributes).not.toHaveProperty("session.id");
+    expect(unnamed!.attributes).not.toHaveProperty("langfuse.trace.metadata.thread_id");
+    expect(named!.attributes).toMatchObject({ "gen_ai.conversation.id": "thread-9", "session.id": "support-chat-3" });
+  });
+
   it("splits cost by the usage buckets: cost_details has the keys of usage_details, and its parts sum to the total", async () => {
     const tracer = new WorkflowTracer({ tracerProvider: otel.provider });
     const model = new ScriptedChatModel({ model: "o3-mini", replies: [{ content: "SELECT 1", inputTokens: 5000, cachedTokens: 3000, outputTokens: 2000, reasoningTokens: 1500 }] });

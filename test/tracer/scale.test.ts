@@ -61,7 +61,7 @@ describe("concurrency and memory", () => {
     // Ordered pairs of nodes of different steps under one parent: an in-scope run has 7 top-level nodes
     // (validate_sql twice) → 21 pairs, and 2 subgraph nodes → 1; an out-of-scope run has 1 node → 0.
     expect(assertNodesDoNotOverlap(spans)).toBe(400 * (21 + 1));
-    expect(tracer.stats()).toEqual({ internalErrors: 0, activeRuns: 0, reapedRuns: 0, droppedRuns: 0 });
+    expect(tracer.stats()).toEqual({ internalErrors: 0, activeRuns: 0, reapedRuns: 0, droppedRuns: 0, refusedAttributes: 0 });
   });
 
   it("10,000 runs leave no per-run state behind", async () => {
@@ -83,7 +83,7 @@ describe("concurrency and memory", () => {
       expect(tracer.stats().activeRuns).toBe(0);
     }
     expect(spans).toBe(10_000 * 4);
-    expect(tracer.stats()).toEqual({ internalErrors: 0, activeRuns: 0, reapedRuns: 0, droppedRuns: 0 });
+    expect(tracer.stats()).toEqual({ internalErrors: 0, activeRuns: 0, reapedRuns: 0, droppedRuns: 0, refusedAttributes: 0 });
   }, 240_000); // ~40 s alone; far more with the other suites on two cores
 
   it("ends runs idle for runTtlMs as abandoned on its own timer, with no other traffic, at their last activity", async () => {

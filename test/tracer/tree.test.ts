@@ -1,5 +1,6 @@
 import { context, trace } from "@opentelemetry/api";
 import { HumanMessage } from "@langchain/core/messages";
+import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { inferStage, WorkflowTracer } from "../../src/index.js";
 import { childrenOf, one, parentId, setupOtel, treeOf } from "../support/otel.js";
@@ -52,7 +53,7 @@ describe("WorkflowTracer on a Text2Query-shaped LangGraph", () => {
     for (const noise of ["__start__", "RunnableLambda", "RunnableSequence", "ChannelWrite", "<branch_run>"]) {
       expect(spans.some((s) => s.name === noise)).toBe(false);
     }
-    expect(tracer.stats()).toEqual({ internalErrors: 0, activeRuns: 0, reapedRuns: 0, droppedRuns: 0 });
+    expect(tracer.stats()).toEqual({ internalErrors: 0, activeRuns: 0, reapedRuns: 0, droppedRuns: 0, refusedAttributes: 0 });
   });
 
   it("gives every node langgraph_node, langgraph_step and a stage from traceNode, the stages option, the name or its parent", async () => {
@@ -177,6 +178,19 @@ describe("WorkflowTracer on a Text2Query-shaped LangGraph", () => {
     const named = new WorkflowTracer({ tracerProvider: otel.provider, workflowName: "text2query" });
     await buildText2QueryGraph().invoke({ question: "Tell me a joke" }, { callbacks: [named] });
     expect(one(otel.spans(), "invoke_workflow text2query").attributes["langfuse.trace.name"]).toBe("text2query");
+  });
+
+  it("lets an invocation's runName, or the name a graph was compiled with, win over the workflowName default", async () => {
+    const tracer = new WorkflowTracer({ tracerProvider: otel.provider, workflowName: "text2query" });
+    await buildText2QueryGraph().invoke({ question: "Tell me a joke" }, { callbacks: [tracer], runName: "support-bot" });
+    const State = Annotation.Root({ x: Annotation<number>() });
+    const compiledWithName = new StateGraph(State).addNode("step", () => ({ x: 1 })).addEdge(START, "step").addEdge("step", END).compile({ name: "billing-agent" });
+    await compiledWithName.invoke({ x: 0 }, { callbacks: [tracer] });
+    const roots = otel.spans().filter((s) => parentId(s) === undefined);
+    expect(roots.map((s) => [s.name, s.attributes["langfuse.trace.name"], s.attributes["gen_ai.workflow.name"]])).toEqual([
+      ["invoke_workflow support-bot", "support-bot", "support-bot"],
+      ["invoke_workflow billing-agent", "billing-agent", "billing-agent"],
+    ]);
   });
 
   it("treats an LLM called on its own as a trace of its own, with the trace attributes on it", async () => {
