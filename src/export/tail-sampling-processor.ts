@@ -4,6 +4,7 @@ import { TailSamplingState, Workflow } from "../attributes.js";
 import { Faults } from "../faults.js";
 import { isWorkflowSpan, keptByRatio, resolveTailSampling, spanBytes, type ResolvedTailSampling, type TailSamplingOptions } from "./tail-sampling.js";
 import { TELEMETRY_PARTS } from "../shared/sink.js";
+import { RecentMap } from "../shared/recent.js";
 
 /** What the sampling processor has decided so far, and what it holds. */
 export interface TailSamplingStats {
@@ -67,7 +68,7 @@ export class TailSamplingProcessor implements SpanProcessor {
   private readonly processors: SpanProcessor[];
   private readonly waiting = new Map<string, WaitingTrace>();
   private readonly open = new Map<string, OpenTrace>();
-  private readonly decided = new Map<string, boolean>();
+  private readonly decided = new RecentMap<string, boolean>(MAX_DECIDED);
   private waitingSpans = 0;
   private waitingBytes = 0;
   private readonly counts: Omit<TailSamplingStats, "waiting" | "faults"> = {
@@ -266,9 +267,7 @@ export class TailSamplingProcessor implements SpanProcessor {
   }
 
   private remember(traceId: string, keep: boolean): void {
-    const decided = this.decided;
-    if (decided.size >= MAX_DECIDED) decided.delete(decided.keys().next().value as string);
-    decided.set(traceId, keep);
+    this.decided.set(traceId, keep);
   }
 
   private count(keep: boolean, reason: string): void {

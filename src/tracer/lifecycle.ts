@@ -2,6 +2,7 @@ import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, TraceFlag
 import { GenAI, GenAIOperation, Langfuse, LangGraph, ObservationType, TailSamplingState, Workflow } from "../attributes.js";
 import type { LlmCall, Pricer } from "../shared/llm-call.js";
 import type { TelemetrySink } from "../shared/sink.js";
+import { RecentMap, RecentSet } from "../shared/recent.js";
 import type { WorkflowOutcome } from "../shared/workflow.js";
 import { now, WallClock } from "./clock.js";
 import { errorMessage, errorType, exceptionOf, isAbort, isControlFlow, isInterrupt, isTimeout } from "./errors.js";
@@ -12,13 +13,13 @@ import { RunKind, runTypeOf } from "./run-kind.js";
 import { RunState, RunTable } from "./run-state.js";
 import { captured, errorText, type Identity } from "./span-attributes.js";
 
-/** Interrupted runs remembered per thread, to link the run that resumes them (oldest forgotten first). */
+/** Interrupted runs remembered per thread, to link the run that resumes them (the oldest forgotten). */
 const MAX_INTERRUPTED_THREADS = 1000;
-/** Run ids left untraced, remembered so their late children are dropped too (oldest forgotten first). */
+/** Run ids left untraced, remembered so their late children are dropped too (the oldest forgotten). */
 const MAX_UNTRACKED = 10_000;
-/** Runs that ended, remembered so work started under them later joins their trace (oldest forgotten first). */
-const MAX_ENDED = 10_000;
-/** Invocations whose trace id `traceIdOf` remembers (oldest forgotten first). */
+/** Runs that ended, remembered so work started under them later joins their trace (the oldest forgotten). */
+const MAX_ENDED = 4096;
+/** Invocations whose trace id `traceIdOf` remembers (the oldest forgotten). */
 const MAX_TRACE_IDS = 10_000;
 /** Longest LangGraph task namespace indexed (a path of nested tasks: `node:<uuid>|node:<uuid>`). */
 const MAX_NAMESPACE_LENGTH = 2000;
@@ -37,17 +38,17 @@ export class RunLifecycle {
   reapedRuns = 0;
   droppedRuns = 0;
   private sweepTimer: ReturnType<typeof setInterval> | undefined = undefined;
-  private readonly interruptedThreads = new Map<string, SpanContext>();
+  private readonly interruptedThreads = new RecentMap<string, SpanContext>(MAX_INTERRUPTED_THREADS);
   /** The wall clock's offset from the monotonic one, from this tracer's readings: each trace's anchor. */
   private readonly wall = new WallClock();
   /** Trace ids of the latest invocations by their root's run id (`tracer.traceIdOf`), oldest forgotten first. */
-  private readonly traceIds = new Map<string, string>();
+  private readonly traceIds = new RecentMap<string, string>(MAX_TRACE_IDS);
   /** Open node runs by their LangGraph task namespace, for runs started inside them without a parent link. */
   private readonly tasks = new Map<string, RunState>();
   /** Runs refused: a run started below one of them is not traced either. */
-  private readonly untracked = new Set<string>();
+  private readonly untracked = new RecentSet<string>(MAX_UNTRACKED);
   /** Runs that ended and could have children: a run started below one later joins their trace. */
-  private readonly ended = new Map<string, RunState>();
+  private readonly ended = new RecentMap<string, RunState>(MAX_ENDED);
   private readonly sink: TelemetrySink | undefined;
   private readonly pricer: Pricer;
 
@@ -155,9 +156,7 @@ export class RunLifecycle {
   }
 
   private forget(runId: string): void {
-    const untracked = this.untracked;
-    if (untracked.size >= MAX_UNTRACKED) untracked.delete(untracked.values().next().value as string);
-    untracked.add(runId);
+    this.untracked.add(runId);
   }
 
   /**
@@ -199,9 +198,7 @@ export class RunLifecycle {
   }
 
   private rememberTraceId(runId: string, traceId: string): void {
-    const ids = this.traceIds;
-    if (ids.size >= MAX_TRACE_IDS) ids.delete(ids.keys().next().value as string);
-    ids.set(runId, traceId);
+    this.traceIds.set(runId, traceId);
   }
 
   /**
@@ -364,17 +361,17 @@ export class RunLifecycle {
   private rememberEnded(state: RunState): void {
     state.ended = true;
     state.pendingInputs = undefined;
-    // LLM calls and retrievers start no work; LangGraph's plumbing (hidden runs) starts none of the user's.
-    if (state.kind === RunKind.Llm || state.kind === RunKind.Retriever || state.kind === RunKind.Hidden) return;
+    // Work is started from a node's or a tool's code, with its config (or at the top, the invocation's): those
+    // are the runs late work names as its parent. LLM calls, retrievers, chains and LangGraph's plumbing are not.
+    const kind = state.kind;
+    if (kind !== RunKind.Node && kind !== RunKind.Tool && kind !== RunKind.Workflow && kind !== RunKind.Graph) return;
     const span = state.span;
     if (span !== undefined) {
       state.spanContext = span.spanContext();
       state.span = undefined;
       state.childContext = undefined;
     }
-    const ended = this.ended;
-    if (ended.size >= MAX_ENDED) ended.delete(ended.keys().next().value as string);
-    ended.set(state.runId, state);
+    this.ended.set(state.runId, state);
   }
 
   private describeEnd(state: RunState, span: Span, error: unknown, failed: boolean, interrupted: boolean, abandoned: string | undefined, outcome: WorkflowOutcome | undefined, at: number): void {
@@ -504,10 +501,7 @@ export class RunLifecycle {
   private rememberInterrupted(invocation: Invocation, span: Span): void {
     const thread = invocation.identity.conversationId;
     if (thread === undefined || !isSpanContextValid(span.spanContext())) return;
-    const threads = this.interruptedThreads;
-    threads.delete(thread);
-    if (threads.size >= MAX_INTERRUPTED_THREADS) threads.delete(threads.keys().next().value as string);
-    threads.set(thread, span.spanContext());
+    this.interruptedThreads.set(thread, span.spanContext());
   }
 
   /** A link to the interrupted run of the same thread, for the invocation that resumes it. */
