@@ -1,7 +1,8 @@
 // The Text2Query example server: `npm start`. Embedded defaults: PGlite in .data/pglite, the demo model.
 // Environment: PORT (3000), HOST (127.0.0.1), DATABASE_URL (PostgreSQL instead of PGlite, as the tables' owner)
 // with DATABASE_READER_URL (the role model-written SQL runs as: it can only read the shop's tables), DATA_DIR,
-// OPENAI_API_KEY (+ OPENAI_MODEL, OPENAI_BASE_URL for OpenAI-compatible servers), METRICS_TOKEN,
+// OPENAI_API_KEY (+ OPENAI_MODEL, OPENAI_BASE_URL for OpenAI-compatible servers; LOCAL_LLM_ENDPOINTS, comma
+// separated hosts that serve models on your own machines, priced at nothing), METRICS_TOKEN,
 // LANGFUSE_* and OTEL_EXPORTER_OTLP_* (trace and log export), LANGFUSE_SAMPLE_RATE, SPOOL_DIR.
 // Access (docs: security-http): API_TOKEN (bearer token on /api/*), ALLOWED_ORIGINS and ALLOWED_HOSTS (comma
 // separated; loopback is always allowed), TRACE_CONTEXT (link | ignore | trust; default link), and the HTTP
@@ -79,6 +80,7 @@ const app = createText2QueryServer({
   registry,
   metrics,
   captureContent: env("CAPTURE_CONTENT") !== "0",
+  ...(list("LOCAL_LLM_ENDPOINTS") ? { localLlmEndpoints: list("LOCAL_LLM_ENDPOINTS")! } : {}),
   ...(env("METRICS_TOKEN") ? { metricsToken: env("METRICS_TOKEN")! } : {}),
   ...(env("API_TOKEN") ? { apiToken: env("API_TOKEN")! } : {}),
   ...(list("ALLOWED_ORIGINS") ? { allowedOrigins: list("ALLOWED_ORIGINS")! } : {}),

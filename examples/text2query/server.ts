@@ -25,6 +25,8 @@ export interface Text2QueryServerOptions {
   log?: Logger;
   /** Capture prompts, completions and the question on spans (demo data: on by default here). @default true */
   captureContent?: boolean;
+  /** Hosts (`host` or `host:port`) that serve models on your own machines (LOCAL_LLM_ENDPOINTS): their calls cost nothing. */
+  localLlmEndpoints?: string[];
   /** Bearer token required on /metrics (and on the console). */
   metricsToken?: string;
   /** Serve the telemetry console at /telemetry from this buffer (a span processor of the tracer provider). */
@@ -113,7 +115,7 @@ export function createText2QueryServer(options: Text2QueryServerOptions): Text2Q
   const log = options.log ?? pino({ mixin: traceLogFields, base: { service: "text2query" } });
   const metrics = options.metrics ?? new WorkflowMetrics({ registry, prefix: "text2query_" });
   const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
-  const tracer = new WorkflowTracer({ tracerProvider, metrics, captureContent: options.captureContent ?? true });
+  const tracer = new WorkflowTracer({ tracerProvider, metrics, captureContent: options.captureContent ?? true, ...(options.localLlmEndpoints ? { localEndpoints: options.localLlmEndpoints } : {}) });
   const refused = new Counter({ name: "text2query_sql_refused_total", help: "Generated SQL refused before reaching the database (not a single SELECT over the shop's tables with allowed functions).", registers: [registry] });
   const service = new Text2QueryService({
     db: options.db,

@@ -49,9 +49,9 @@ interface Sample {
 const ACTIVE = ["pending", "firing"];
 
 /** Starts npm start's program on `port` (chosen free beforehand, so Prometheus can scrape it from its start). */
-function startApp(name: string, port: number, model: string, llmUrl: string, dataDir: string): { proc: Proc; ready: Promise<App> } {
+function startApp(name: string, port: number, model: string, llmUrl: string, dataDir: string, extraEnv: Record<string, string> = {}): { proc: Proc; ready: Promise<App> } {
   const proc = new Proc(name, process.execPath, ["--import", "tsx", "examples/text2query/main.ts"], {
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: "warn", DATA_DIR: dataDir, OPENAI_API_KEY: "sk-ops-e2e", OPENAI_BASE_URL: llmUrl, OPENAI_MODEL: model },
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: "warn", DATA_DIR: dataDir, OPENAI_API_KEY: "sk-ops-e2e", OPENAI_BASE_URL: llmUrl, OPENAI_MODEL: model, ...extraEnv },
   });
   const ready = until(
     `instance ${name} to start`,
@@ -129,7 +129,8 @@ describe("the ops pack on live data: example server, Prometheus with the real ru
     // Alertmanager and Prometheus start meanwhile.
     const [portA, portB, promPort] = [await freePort(), await freePort(), await freePort()];
     const startA = startApp("a", portA, "gpt-4o-mini", llm.url, join(dir, "a"));
-    const startB = startApp("b", portB, "house-sql-7b", llm.url, join(dir, "b"));
+    // Instance b runs a house model on its own GPU box, declared local: free, so not "unpriced".
+    const startB = startApp("b", portB, "house-sql-7b", llm.url, join(dir, "b"), { LOCAL_LLM_ENDPOINTS: new URL(llm.url).host });
     startA.ready.catch(() => undefined);
     startB.ready.catch(() => undefined);
     a = { proc: startA.proc, url: `http://127.0.0.1:${portA}`, hostPort: `127.0.0.1:${portA}` };
