@@ -6,6 +6,17 @@ export interface GroundTruthCase {
   ordered?: boolean;
 }
 
+/** A question the shop's tables cannot answer: the right reply says so (or asks back); any rows are wrong. */
+export interface UnanswerableCase {
+  question: string;
+  unanswerable: true;
+  /** What the schema lacks, for the reader of a miss. */
+  why: string;
+}
+
+/** A case of an evaluation set: rows to match, or a question to decline. */
+export type EvalCase = GroundTruthCase | UnanswerableCase;
+
 /** Numbers within this distance are the same answer: rounding to 1 or 2 decimals is a presentation choice. */
 const TOLERANCE = 0.05 + 1e-9;
 
