@@ -4,10 +4,10 @@
  * series, and a legend with each series' latest value. Colours come through data-color (CSSOM, see the page).
  */
 export const CHART_SCRIPT = String.raw`
-/** unit: how to write a value of the series, e.g. (v) => fmt.seconds(v). */
-function chart(title, unitName, t, series, unit) {
+/** unit: how to write a value of the series, e.g. fmt.seconds; tick: the same, short, for the y axis. */
+function chart(title, unitName, t, series, unit, tick = unit) {
   const names = Object.keys(series).filter((k) => series[k].some((v) => v !== null && v !== 0));
-  const W = 360, H = 150, L = 62, R = 10, T = 8, B = 22;
+  const W = 360, H = 150, L = 66, R = 10, T = 8, B = 22;
   const pw = W - L - R, ph = H - T - B;
   const values = names.flatMap((n) => series[n].filter((v) => typeof v === "number" && Number.isFinite(v)));
   const top = fmt.niceMax(Math.max(0, ...values));
@@ -18,7 +18,7 @@ function chart(title, unitName, t, series, unit) {
   for (const f of [0, 0.5, 1]) {
     const yy = y(top * f).toFixed(1);
     svg += '<line class="grid" x1="' + L + '" x2="' + (W - R) + '" y1="' + yy + '" y2="' + yy + '"/>';
-    svg += '<text class="ytick" x="' + (L - 6) + '" y="' + (Number(yy) + 3.5).toFixed(1) + '" text-anchor="end">' + esc(unit(top * f)) + "</text>";
+    svg += '<text class="ytick" x="' + (L - 6) + '" y="' + (Number(yy) + 3.5).toFixed(1) + '" text-anchor="end">' + esc(tick(top * f)) + "</text>";
   }
   svg += '<line class="axis" x1="' + L + '" x2="' + L + '" y1="' + T + '" y2="' + (T + ph) + '"/><line class="axis" x1="' + L + '" x2="' + (W - R) + '" y1="' + (T + ph) + '" y2="' + (T + ph) + '"/>';
   if (n > 0) {

@@ -15,15 +15,21 @@ const fmt = {
     if (!fmt.isNum(v)) return fmt.raw(v);
     return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(10)));
   },
-  /** US dollars: cents from $1; below, up to five decimals (a run costs fractions of a cent), at least one significant digit. */
+  /**
+   * US dollars: cents from $1; below, two significant digits within five decimals ($0.50, $0.012, $0.00016,
+   * $0.00020 — a run costs fractions of a cent, and a column keeps one precision), and one significant digit
+   * below $0.00001 ($0.000003).
+   */
   usd(v) {
     if (!fmt.isNum(v)) return fmt.raw(v);
     const sign = v < 0 ? "-" : "", a = Math.abs(v);
     if (a === 0) return "$0";
-    if (a >= 1) return sign + "$" + a.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-    const decimals = Math.min(12, Math.max(5, -Math.floor(Math.log10(a))));
-    const [whole, frac = ""] = a.toFixed(decimals).replace(/0+$/, "").split(".");
-    return sign + "$" + whole + "." + frac.padEnd(2, "0");
+    if (a >= 0.995) return sign + "$" + a.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    const digits = a >= 0.00001 ? 2 : 1;
+    // The magnitude after rounding: 0.0999 is $0.10, not $0.100.
+    const magnitude = -Math.floor(Math.log10(Number(a.toPrecision(digits))));
+    const decimals = digits === 2 ? Math.max(2, Math.min(5, magnitude + 1)) : Math.min(12, magnitude);
+    return sign + "$" + a.toFixed(decimals);
   },
   /** A duration given in milliseconds: "0.42 ms", "4.2 ms", "420 ms", "1.24 s", "12.3 s", "2 min 5 s", "1 h 2 min". */
   ms(v) {
@@ -47,6 +53,14 @@ const fmt = {
   amount(v) {
     if (!fmt.isNum(v)) return fmt.raw(v);
     return v.toLocaleString("en-US", { maximumFractionDigits: Math.abs(v) >= 10 ? 0 : Math.abs(v) >= 1 ? 1 : 2 });
+  },
+  /** A short count for an axis: "950", "12k", "1.5M". */
+  compact(v) {
+    if (!fmt.isNum(v)) return fmt.raw(v);
+    const a = Math.abs(v);
+    if (a >= 1e6) return Number((v / 1e6).toPrecision(3)) + "M";
+    if (a >= 1e4) return Number((v / 1e3).toPrecision(3)) + "k";
+    return fmt.amount(v);
   },
   /** A share 0 … 1 as a percentage: "0%", "2.5%", "12%". */
   percent(v) {

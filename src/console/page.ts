@@ -71,7 +71,7 @@ function template(config: string): string {
   svg.chart { width:100%; height:auto; display:block; }
   svg.chart text { fill:var(--muted); font-size:10px; font-variant-numeric: tabular-nums; }
   svg.chart line.axis { stroke:#56606b; stroke-width:1; } svg.chart line.grid { stroke:#232b34; stroke-width:1; }
-  .legend span { margin-right:12px; font-size:12px; } .legend i { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:4px; vertical-align:middle; }
+  .legend span { display:inline-block; white-space:nowrap; margin-right:12px; font-size:12px; } .legend i { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:4px; vertical-align:middle; }
   .legend b { font-weight:500; color:var(--muted); }
   .empty { color:var(--muted); padding:30px 0; text-align:center; }
   a { color:var(--accent); }
@@ -130,10 +130,10 @@ async function showMetrics() {
   const m = await api("/metrics");
   const perMinute = (f) => (v) => f(v) + "/min";
   $main.innerHTML = '<p class="muted">Sampled every ' + num(m.intervalMs) / 1000 + " s from the app's own registry; last " + esc(fmt.count(num(m.t.length))) + ' intervals, times in your time zone.</p><div class="cards" id="charts">' +
-    chart("Runs per minute", "runs/min", m.t, { runs: m.runsPerMinute }, perMinute(fmt.amount)) +
+    chart("Runs per minute", "runs/min", m.t, { runs: m.runsPerMinute }, perMinute(fmt.amount), perMinute(fmt.compact)) +
     chart("Error rate (failed + error)", "% of runs", m.t, { "error rate": m.errorRate }, fmt.percent) +
     chart("p50 latency by stage", "seconds", m.t, m.p50, fmt.seconds) + chart("p95 latency by stage", "seconds", m.t, m.p95, fmt.seconds) +
-    chart("Tokens per minute by model", "tokens/min", m.t, m.tokensPerMinute, perMinute(fmt.count)) +
+    chart("Tokens per minute by model", "tokens/min", m.t, m.tokensPerMinute, perMinute(fmt.count), perMinute(fmt.compact)) +
     chart("Cost per minute by model", "USD/min", m.t, m.costPerMinute, perMinute(fmt.usd)) + "</div>";
   applyStyles($main);
 }

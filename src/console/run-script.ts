@@ -9,11 +9,24 @@ function stageOf(span) {
   if (span.attributes["gen_ai.operation.name"] === "invoke_workflow") return "workflow";
   return span.attributes["workflow.stage"] || "other";
 }
-/** Why a span failed, in a few words, or "": an error status, a failed validation, a failing outcome it reported. */
+/** Tree order: each span right after its parent, siblings by start time; depth by span id. */
+function treeOrder(all) {
+  const byId = new Map(all.map((x) => [x.spanId, x]));
+  const children = new Map();
+  for (const x of all) { const p = byId.has(x.parentSpanId) ? x.parentSpanId : ""; if (!children.has(p)) children.set(p, []); children.get(p).push(x); }
+  const spans = [], depth = new Map();
+  const walk = (id, d) => { for (const x of (children.get(id) || []).sort((a, b) => a.startTime - b.startTime)) { depth.set(x.spanId, d); spans.push(x); walk(x.spanId, d + 1); } };
+  walk("", 0);
+  return { spans, depth };
+}
+/**
+ * Why a span failed, in a few words, or "": an error status, a failed validation, a failing outcome it reported.
+ * The run's own span repeats its last validation: its outcome says it better.
+ */
 function failureOf(span) {
   const a = span.attributes;
   if (span.status && span.status.code === 2) return "error";
-  if (a["workflow.validation.valid"] === false) return "invalid" + (a["workflow.validation.error_category"] ? ": " + a["workflow.validation.error_category"] : "");
+  if (a["workflow.validation.valid"] === false && stageOf(span) !== "workflow") return "invalid" + (a["workflow.validation.error_category"] ? ": " + a["workflow.validation.error_category"] : "");
   if (a["workflow.outcome"] === "failed" || a["workflow.outcome"] === "error") return String(a["workflow.outcome"]);
   return "";
 }
@@ -63,14 +76,8 @@ async function showRun(traceId) {
   const start = Math.min(...trace.spans.map((x) => x.startTime));
   const end = Math.max(...trace.spans.map((x) => x.startTime + x.durationMs));
   const total = Math.max(1e-6, end - start);
-  // Tree order: each span right after its parent, siblings by start time.
   const byId = new Map(trace.spans.map((x) => [x.spanId, x]));
-  const children = new Map();
-  for (const x of trace.spans) { const p = byId.has(x.parentSpanId) ? x.parentSpanId : ""; if (!children.has(p)) children.set(p, []); children.get(p).push(x); }
-  const ordered = [], depth = new Map();
-  const walk = (id, d) => { for (const x of (children.get(id) || []).sort((a, b) => a.startTime - b.startTime)) { depth.set(x.spanId, d); ordered.push(x); walk(x.spanId, d + 1); } };
-  walk("", 0);
-  const spans = ordered;
+  const { spans, depth } = treeOrder(trace.spans);
   const failures = new Map(spans.map((x) => [x.spanId, failureOf(x)]));
   const rows = spans.map((x, i) => {
     const left = ((x.startTime - start) / total) * 100, width = Math.max(0.3, (x.durationMs / total) * 100);
