@@ -18,18 +18,18 @@ try {
   await page.waitForSelector("#runs tbody tr.run");
   // A failed run among the first rows, so the list shows one next to its successes.
   const failedRow = page.locator("#runs tbody tr.run", { has: page.locator(".badge.failed") }).first();
-  await failedRow.scrollIntoViewIfNeeded();
-  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${values.out}/console-runs.png` });
 
   await failedRow.click();
   await page.waitForSelector("#span-details");
-  await page.setViewportSize({ width: 1280, height: 1000 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.mouse.move(1, 1); // no hover highlight where the runs list was clicked
+  await page.setViewportSize({ width: 1280, height: 1080 });
   await page.screenshot({ path: `${values.out}/console-failed-run.png` });
 
   await page.goto(`${url}/telemetry#/metrics`);
   await page.waitForSelector("#charts polyline");
-  await page.setViewportSize({ width: 1280, height: 640 });
+  await page.setViewportSize({ width: 1280, height: 700 });
   await page.screenshot({ path: `${values.out}/console-charts.png` });
 } finally {
   await browser.close();

@@ -29,9 +29,16 @@ function chart(title, unitName, t, series, unit, tick = unit) {
     }
   }
   names.forEach((name, i) => {
-    const pts = series[name].map((v, j) => (typeof v === "number" && Number.isFinite(v) ? x(j).toFixed(1) + "," + y(v).toFixed(1) : null)).filter(Boolean);
-    svg += '<polyline fill="none" stroke="' + COLORS[i % COLORS.length] + '" stroke-width="2" points="' + pts.join(" ") + '"/>';
-    if (pts.length === 1) svg += '<circle r="2.5" fill="' + COLORS[i % COLORS.length] + '" cx="' + pts[0].split(",")[0] + '" cy="' + pts[0].split(",")[1] + '"/>';
+    // One line per stretch of values: an interval without data (no run of that stage) is a gap, not a slope.
+    const stretches = [[]];
+    series[name].forEach((v, j) => {
+      if (typeof v === "number" && Number.isFinite(v)) stretches[stretches.length - 1].push([x(j).toFixed(1), y(v).toFixed(1)]);
+      else if (stretches[stretches.length - 1].length) stretches.push([]);
+    });
+    for (const pts of stretches) {
+      if (pts.length > 1) svg += '<polyline fill="none" stroke="' + COLORS[i % COLORS.length] + '" stroke-width="2" points="' + pts.map((p) => p.join(",")).join(" ") + '"/>';
+      else if (pts.length === 1) svg += '<circle r="2.5" fill="' + COLORS[i % COLORS.length] + '" cx="' + pts[0][0] + '" cy="' + pts[0][1] + '"/>';
+    }
   });
   const latest = (arr) => { for (let j = arr.length - 1; j >= 0; j--) if (arr[j] !== null) return arr[j]; return null; };
   const legend = names.map((name, i) => '<span><i data-color="' + i + '"></i>' + esc(name) + ' <b class="latest">' + esc(unit(latest(series[name]))) + "</b></span>").join("");

@@ -1,11 +1,15 @@
 /**
  * The console page's formatters, as the browser runs them: plain JavaScript in a string (the page has no build
  * step), evaluated in the page and, by the tests, in Node — so what is tested is what the browser runs.
- * Defines one `fmt` object. Every formatter takes whatever an attribute holds: a number is rounded for people;
- * anything else comes back as text (the caller escapes it), so a hostile "token count" is shown, not computed.
+ * Defines `esc` (HTML escaping), `num` and one `fmt` object. Every formatter takes whatever an attribute holds:
+ * a number is rounded for people; anything else comes back as text (the caller escapes it), so a hostile
+ * "token count" is shown, not computed.
  * Numbers use en-US grouping ("12,345") whatever the browser's locale, as the rest of the page is English.
  */
 export const FORMAT_SCRIPT = String.raw`
+/** Every value from the API goes into HTML through this. */
+const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
 const fmt = {
   /** Not a finite number: the value as text. */
   raw(v) { return String(v ?? "?"); },

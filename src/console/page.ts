@@ -87,8 +87,6 @@ const $main = document.getElementById("main");
 let filter = "";
 let timer;
 
-const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
 ${FORMAT_SCRIPT}
 /** Positions and colours set through the CSSOM (the CSP allows no inline style attributes). */
 function applyStyles(root) {
