@@ -42,7 +42,7 @@ function template(config: string): string {
   th.num, td.num { text-align:right; font-variant-numeric: tabular-nums; }
   td.q { white-space:normal; overflow-wrap:anywhere; max-width:420px; }
   tr.run { cursor:pointer; } tr.run:hover { background:#1d2630; }
-  .badge { padding:1px 8px; border-radius:10px; font-size:12px; }
+  .badge { padding:1px 8px; border-radius:10px; font-size:12px; } p.badge { display:inline-block; margin:4px 0; }
   .success { background:#12361d; color:var(--ok); } .failed { background:#3b2e0c; color:var(--warn); } .error { background:#3d1618; color:var(--err); }
   .interrupted, .running { background:#1c2b3e; color:var(--accent); } .abandoned, .other { background:#262c33; color:var(--text); border:1px solid var(--line); }
   .filters button { background:var(--panel); color:var(--text); border:1px solid var(--line); padding:4px 10px; border-radius:6px; cursor:pointer; margin-right:6px; }
