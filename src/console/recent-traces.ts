@@ -44,6 +44,8 @@ export interface TraceSummary {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
+  /** Correction attempts: the run's `workflow.corrections`, or the highest `workflow.correction.attempt` reported so far. */
+  corrections: number;
   spanCount: number;
 }
 
@@ -176,7 +178,7 @@ export class RecentTraces implements SpanProcessor {
     let entry = this.traces.get(traceId);
     if (entry === undefined) {
       entry = {
-        summary: { traceId, name: span.name, question: undefined, startTime: hrToMs(span.startTime), durationMs: 0, complete: false, workflow: false, outcome: undefined, intent: undefined, inputTokens: 0, outputTokens: 0, costUsd: 0, spanCount: 0 },
+        summary: { traceId, name: span.name, question: undefined, startTime: hrToMs(span.startTime), durationMs: 0, complete: false, workflow: false, outcome: undefined, intent: undefined, inputTokens: 0, outputTokens: 0, costUsd: 0, corrections: 0, spanCount: 0 },
         spans: [],
         bytes: 0,
       };
@@ -228,6 +230,11 @@ export class RecentTraces implements SpanProcessor {
     const a = record.attributes;
     if (a[GenAI.USAGE_INPUT_TOKENS] !== undefined) summary.inputTokens += Number(a[GenAI.USAGE_INPUT_TOKENS]) || 0;
     if (a[GenAI.USAGE_OUTPUT_TOKENS] !== undefined) summary.outputTokens += Number(a[GenAI.USAGE_OUTPUT_TOKENS]) || 0;
+    // Both carry the highest attempt: the reporting node's while the run goes on, the root's once it ended.
+    for (const key of [Workflow.CORRECTION_ATTEMPT, Workflow.CORRECTIONS]) {
+      const attempts = a[key];
+      if (typeof attempts === "number" && Number.isFinite(attempts) && attempts > summary.corrections) summary.corrections = attempts;
+    }
     const isWorkflow = a[GenAI.OPERATION_NAME] === GenAIOperation.INVOKE_WORKFLOW && !summary.workflow;
     const isRoot = span.parentSpanContext === undefined || span.parentSpanContext.isRemote === true;
     // The first workflow span describes the run; a root span only when there is none (yet).

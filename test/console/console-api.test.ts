@@ -45,6 +45,9 @@ describe("telemetry console JSON API and page over real HTTP", () => {
     expect(body.runs.map((r) => r.name)).toEqual(["text2query", "text2query", "text2query", "text2query"]);
     expect(body.runs.map((r) => r.question)).toEqual(["Tell me a joke", "Refunds last month?", "How many customers in DE?", "How many orders are there?"]);
     expect(body.runs.map((r) => [r.intent, r.outcome])).toEqual([["out_of_scope", "success"], ["sql_query", "failed"], ["sql_query", "success"], ["sql_query", "success"]]);
+    // Correction attempts: none without SQL; the failed run used all three before giving up.
+    expect(body.runs[0].corrections).toBe(0);
+    expect(body.runs[1].corrections).toBe(3);
     for (const r of body.runs.slice(1)) {
       expect(r.inputTokens).toBeGreaterThan(100);
       expect(r.costUsd).toBeGreaterThan(0);
@@ -104,6 +107,7 @@ describe("telemetry console JSON API and page over real HTTP", () => {
     expect(page.headers.get("content-type")).toMatch(/text\/html/);
     const html = await page.text();
     expect(html).toContain("Telemetry console");
+    expect(html).toMatch(/<link rel="icon" href="data:image\/svg\+xml,/); // the tab's icon is inline: no /favicon.ico 404
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=["']?https?:/); // no external assets
     expect((await get("/telemetry/api/runs", { cookie })).status).toBe(200);
   });

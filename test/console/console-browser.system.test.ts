@@ -51,29 +51,74 @@ describe("telemetry console in a real browser (Debian Chromium through playwrigh
     await otel?.shutdown();
   });
 
-  it("shows the runs, opens one with its stage waterfall and a generation's tokens, and filters to failed runs", async () => {
+  it("shows the runs with corrections and rounded numbers, opens a failed run where it failed with its failing bars marked, and filters to failed runs", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     const external: string[] = [];
+    const refused: string[] = [];
     page.on("request", (r) => {
       if (!r.url().startsWith(url)) external.push(r.url());
+    });
+    page.on("response", (r) => {
+      if (r.status() >= 400) refused.push(`${r.status()} ${r.url()}`);
     });
     await page.goto(`${url}/telemetry?token=${TOKEN}`);
     await page.waitForSelector("#runs tbody tr.run");
     expect(await page.locator("#runs tbody tr.run").count()).toBe(30);
     // Newest first, by question (captured content).
     expect(await page.locator("#runs tbody tr.run td.q").first().textContent()).toBe(questionAt(29));
+    expect(await page.locator("#runs thead th").allTextContents()).toEqual(["time", "question / trace", "intent", "outcome", "corrections", "duration", "tokens", "cost"]);
+    // Numbers for people: dollars without float noise, durations in ms or s, tokens grouped by thousands.
+    const column = (n: number) => page.locator(`#runs tbody tr.run td:nth-child(${n})`).allTextContents();
+    expect((await column(6)).every((d) => /^\d+(\.\d+)? (ms|s)$/.test(d))).toBe(true);
+    expect((await column(7)).some((n) => n.includes(","))).toBe(true); // a run takes over a thousand tokens
+    expect((await column(7)).every((n) => /^\d{1,3}(,\d{3})*$/.test(n))).toBe(true);
+    expect((await column(8)).every((c) => /^\$0\.\d{2,5}$/.test(c))).toBe(true);
+    const failedRow = page.locator("#runs tbody tr.run", { has: page.locator(".badge.failed") }).first();
+    expect(await failedRow.locator("td.corrections").textContent()).toBe("3"); // the example corrects three times before giving up
+    expect(await page.locator("#runs tbody tr.run", { has: page.locator(".badge.success") }).first().locator("td.corrections").textContent()).toMatch(/^[01]$/);
     await page.screenshot({ path: `${artifacts}/console-runs.png` });
 
-    await page.locator("tr.run", { hasText: "failed" }).first().click();
+    await failedRow.click();
     await page.waitForSelector("#waterfall .wf-row");
     const traceId = decodeURIComponent(new URL(page.url()).hash.slice("#/run/".length));
     expect(await page.locator("#langfuse-link").getAttribute("href")).toBe(`https://cloud.langfuse.com/project/p-123/traces/${traceId}`);
     const stages = await page.locator("#waterfall .wf-bar").evaluateAll((bars) => [...new Set(bars.map((b) => [...b.classList].find((c) => c.startsWith("stage-"))))]);
     expect(stages).toEqual(expect.arrayContaining(["stage-intent", "stage-reasoning", "stage-generation", "stage-validation", "stage-correction"]));
-    await expect.poll(() => page.locator("#span-details .generation").textContent()).toMatch(/gpt-4o-mini — input \d+ tokens, output \d+ tokens, \$0\.\d+/);
-    await page.locator(".wf-row", { hasText: "validate_sql" }).first().click();
+    // It opens on where it failed: the first validation that failed, selected in the waterfall.
+    await page.waitForSelector("#span-details");
+    expect(await page.locator("#span-details h3").textContent()).toMatch(/^validate_sql /);
     expect(await page.locator("#span-details").textContent()).toMatch(/invalid: unknown_table/);
-    await page.screenshot({ path: `${artifacts}/console-run.png`, fullPage: true });
+    const validations = page.locator(".wf-row", { hasText: "validate_sql" });
+    expect(await validations.count()).toBe(4);
+    expect(await page.locator(".wf-row.selected").count()).toBe(1);
+    expect(await validations.first().getAttribute("class")).toMatch(/\bselected\b/);
+    // Every failing bar is marked: hatched with a red outline, and a ✕ with the reason beside its name (readable without colour).
+    for (let i = 0; i < 4; i++) {
+      const row = validations.nth(i);
+      expect(await row.locator(".fail-mark").textContent()).toBe("✕ invalid: unknown_table");
+      // (No DOM types in this project: the browser's getComputedStyle, typed by hand.)
+      const look = await row.locator(".wf-bar").evaluate((bar) => {
+        const style = (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundImage: string; outlineStyle: string } }).getComputedStyle(bar);
+        return { hatched: style.backgroundImage, outline: style.outlineStyle };
+      });
+      expect(look).toEqual({ hatched: expect.stringContaining("repeating-linear-gradient"), outline: "solid" });
+      expect(await row.locator(".wf-bar").getAttribute("title")).toBe("invalid: unknown_table");
+    }
+    for (const name of ["classify_intent", "generate_sql", "correct_sql"]) {
+      expect(await page.locator(".wf-row", { hasText: name }).first().locator(".fail-mark, .fail-bar").count(), name).toBe(0);
+    }
+    // JSON attribute values once escaped, pretty-printed.
+    expect(await page.locator("#span-details .kv pre").first().textContent()).toMatch(/^\{\n {2}"/);
+    await page.screenshot({ path: `${artifacts}/console-failed-run.png`, fullPage: true });
+    // A generation is one click away, with its tokens grouped and its cost rounded.
+    await page.locator(".wf-row", { hasText: "chat gpt-4o-mini" }).first().click();
+    expect(await page.locator("#span-details .generation").textContent()).toMatch(/^gpt-4o-mini — input [\d,]+ tokens, output [\d,]+ tokens, \$0\.\d{2,5}$/);
+
+    // A successful run opens on its first generation.
+    await page.goto(`${url}/telemetry#/`);
+    await page.locator("#runs tbody tr.run", { has: page.locator(".badge.success") }).first().click();
+    await page.waitForSelector("#span-details .generation");
+    expect(await page.locator(".wf-row.selected").textContent()).toMatch(/^chat gpt-4o-mini/);
 
     await page.goto(`${url}/telemetry#/`);
     await page.locator("button[data-filter=failed]").click();
@@ -89,6 +134,13 @@ describe("telemetry console in a real browser (Debian Chromium through playwrigh
     expect(failed).toBeLessThan(30);
 
     expect(external).toEqual([]); // every asset is served by the app
+    expect(refused).toEqual([]); // no 4xx for anything the page asks for
+    // The tab's icon is a data URI (headless Chromium asks for no icon, a desktop browser asks for /favicon.ico
+    // unless the page names one): it must be an image the browser can draw.
+    const icon = (await page.locator('link[rel="icon"]').getAttribute("href"))!;
+    expect(icon).toMatch(/^data:image\/svg\+xml,/);
+    await page.goto(icon);
+    expect(await page.locator("svg rect").count()).toBe(1);
     await page.close();
   }, 60_000);
 
@@ -132,6 +184,10 @@ describe("telemetry console in a real browser (Debian Chromium through playwrigh
     expect(await page.title()).toBe("Telemetry console");
     expect(dialogs).toEqual([]);
     expect(await page.locator("img, svg[onload]").count()).toBe(0);
+    // An outcome the page does not know is its own label, as text.
+    const hostileRun = page.locator("#runs tbody tr.run", { hasText: hostile("wfname") });
+    expect(await hostileRun.locator(".badge").getAttribute("class")).toBe("badge other");
+    expect(await hostileRun.locator(".badge").textContent()).toBe('"><svg onload="document.title=1">');
     // Positions come through the CSSOM (no inline style attribute is allowed by the CSP) and are applied.
     await page.goto(`${url}/telemetry#/run/${traceId}`);
     await page.waitForSelector("#waterfall .wf-bar");
@@ -142,13 +198,46 @@ describe("telemetry console in a real browser (Debian Chromium through playwrigh
     await page.close();
   }, 60_000);
 
-  it("draws the live charts from the app's metrics", async () => {
+  it("shows outcomes it does not know (asked back, data cannot tell) as their own labels, not as success", async () => {
+    const other = provider.getTracer("newer-workflow");
+    const names: string[] = [];
+    for (const outcome of ["needs_clarification", "cannot_answer"]) {
+      const name = `newer-${outcome}`;
+      names.push(name);
+      other.startSpan(`invoke_workflow ${name}`, { attributes: { "gen_ai.operation.name": "invoke_workflow", "workflow.name": name, "workflow.outcome": outcome } }).end();
+    }
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(`${url}/telemetry?token=${TOKEN}`);
+    await page.waitForSelector("#runs tbody tr.run");
+    for (const [i, outcome] of ["needs_clarification", "cannot_answer"].entries()) {
+      const badge = page.locator("#runs tbody tr.run", { hasText: names[i]! }).locator(".badge");
+      expect(await badge.textContent()).toBe(outcome);
+      expect(await badge.getAttribute("class")).toBe("badge other");
+    }
+    await page.close();
+  }, 30_000);
+
+  it("draws the live charts from the app's metrics, with axes in their units", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     await page.goto(`${url}/telemetry?token=${TOKEN}`);
     await page.goto(`${url}/telemetry#/metrics`);
     await page.waitForSelector("#charts .card");
     expect(await page.locator("#charts .card").count()).toBe(6);
     await expect.poll(async () => page.locator("#charts polyline").count(), { timeout: 10_000 }).toBeGreaterThan(3);
+    expect(await page.locator("#charts .card h3").allTextContents()).toEqual([
+      "Runs per minute (runs/min)",
+      "Error rate (failed + error) (% of runs)",
+      "p50 latency by stage (seconds)",
+      "p95 latency by stage (seconds)",
+      "Tokens per minute by model (tokens/min)",
+      "Cost per minute by model (USD/min)",
+    ]);
+    const ticks = (card: number, axis: "ytick" | "xtick") => page.locator(`#charts .card:nth-child(${card}) text.${axis}`).allTextContents();
+    expect(await ticks(1, "ytick")).toEqual([expect.stringMatching(/^0\/min$/), expect.stringMatching(/^[\d.,k]+\/min$/), expect.stringMatching(/^[\d.,k]+\/min$/)]);
+    expect(await ticks(2, "ytick")).toEqual(["0%", expect.stringMatching(/^[\d.]+%$/), expect.stringMatching(/^[\d.]+%$/)]);
+    expect((await ticks(4, "ytick")).every((v) => /^[\d.]+ (ms|s)$/.test(v))).toBe(true);
+    expect((await ticks(6, "ytick")).every((v) => /^\$[\d.]+\/min$/.test(v))).toBe(true);
+    expect((await ticks(1, "xtick")).every((v) => /^\d\d:\d\d:\d\d$/.test(v))).toBe(true);
     await page.screenshot({ path: `${artifacts}/console-metrics.png` });
     await page.close();
   }, 30_000);

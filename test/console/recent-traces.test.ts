@@ -39,7 +39,7 @@ describe("RecentTraces (the console's buffer)", () => {
     const { recent, tracer } = setup();
     await buildText2QueryGraph().invoke({ question: "How many orders per user?" }, { callbacks: [tracer], runName: "text2query" });
     const [summary] = recent.list();
-    expect(summary).toMatchObject({ name: "text2query", outcome: "success", intent: "sql_query", complete: true, spanCount: 17, inputTokens: 210 + 640 + 900 + 980, outputTokens: 4 + 85 + 48 + 50 });
+    expect(summary).toMatchObject({ name: "text2query", outcome: "success", intent: "sql_query", complete: true, corrections: 1, spanCount: 17, inputTokens: 210 + 640 + 900 + 980, outputTokens: 4 + 85 + 48 + 50 });
     expect(summary!.costUsd).toBeCloseTo(((210 + 128 + 900 + 980) * 2.5 + 512 * 1.25 + 187 * 10) / 1e6, 12);
     const trace = recent.get(summary!.traceId)!;
     expect(trace.spans).toHaveLength(17);
