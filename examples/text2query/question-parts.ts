@@ -108,7 +108,10 @@ function namedFilters(r: QuestionReader, m: VocabularyMatchers): Partial<Questio
   const country = code ? (code.raw === "UK" ? "GB" : code.raw) : m.countryByName.get(r.takeName(m.country)?.[1] ?? "");
   if (country !== undefined) found.country = country;
   const category = r.take(m.category);
-  if (category) found.category = categoryOf(m.vocabulary, category[1]!);
+  if (category) {
+    found.category = categoryOf(m.vocabulary, category[1]!);
+    r.take(new RegExp(`\\b${category[0]} (?:categor(?:y|ies)|section|department|range)\\b`));
+  }
   const status = r.take(m.status);
   if (status) found.status = m.statusByWord.get(status[1]!);
   return found;
@@ -116,13 +119,16 @@ function namedFilters(r: QuestionReader, m: VocabularyMatchers): Partial<Questio
 
 /** The parts of a question, or why there are none (read against the sample shop's vocabulary unless told otherwise). */
 export function readQuestion(question: string, matchers: VocabularyMatchers = shopMatchers()): Reading {
+  // What the data lacks is looked for in the words as typed ("delivery time" is not a typo of "delivered").
+  const typed = new QuestionReader(tokenize(question));
+  namedFilters(typed, matchers);
+  const missing = missingData((re) => typed.peek(re));
+  if (missing !== undefined) return { missing, unknown: [], corrections: [] };
   const tokens = tokenize(question);
   const known = new Set([...KNOWN, ...matchers.words, ...matchers.vocabulary.categories, ...matchers.statusByWord.keys()]);
   const corrections = correctSpelling(tokens, known);
   const r = new QuestionReader(tokens);
   const named = namedFilters(r, matchers);
-  const missing = missingData((re) => r.peek(re));
-  if (missing !== undefined) return { missing, unknown: [], corrections };
 
   const period = periodOf(r);
   const never = r.has(/\bnever\b|\bno orders\b|\bwithout (?:any )?orders?\b|\bhaven't (?:ordered|bought)\b|\bhasn't (?:ordered|bought)\b|\bnot (?:yet )?(?:been )?(?:ordered|sold|bought|purchased)\b|\bunsold\b|\bzero orders\b|\bno sales\b|\bdid not (?:order|buy)\b|\bdidn't (?:order|buy)\b/);

@@ -13,7 +13,7 @@ const FILLERS = new Set(
     "let lets let's what's whats who's there's it's all any some just only still yet already so far currently right now ever overall " +
     "total sum number count amount data database shop store business company time times overall altogether placed place made received " +
     "ordered purchased bought come came each every per up one's s also kindly hey hi hello quick quickly again about " +
-    "comes come coming came go goes went account accounts accounted makes represent represents belong belongs contribute contributes generated generate"
+    "include includes included including contain contains contained comes come coming came go goes went account accounts accounted makes represent represents belong belongs contribute contributes generated generate"
   ).split(" "),
 );
 
@@ -58,10 +58,15 @@ export function editDistance(a: string, b: string, max = 2): number {
   return d[a.length]![b.length]!;
 }
 
+const SUFFIX = /(?:ies|ing|ed|ers|er|ions|ion|ly|es|s|y|e)$/;
+/** "delivery" and "delivered" are two words of one family, not a typo of each other. */
+const sameFamily = (a: string, b: string) => a.replace(SUFFIX, "") === b.replace(SUFFIX, "");
+
 /**
  * Replaces words the demo does not know by the one known word within one edit (two for words of 7 letters or
- * more): "custmers" → "customers". Words it knows, fillers, numbers and short words are left as typed; a word
- * two known words are equally near is left too (guessing between them would be answering confidently wrong).
+ * more): "custmers" → "customers". Words it knows, fillers, numbers, words under 5 letters ("gold" is no typo
+ * of "sold") and other forms of a known word ("delivery") are left as typed; so is a word two known words are
+ * equally near (guessing between them would be answering confidently wrong).
  */
 export function correctSpelling(tokens: Token[], known: ReadonlySet<string>): Array<{ typed: string; read: string }> {
   const corrections: Array<{ typed: string; read: string }> = [];
@@ -69,7 +74,7 @@ export function correctSpelling(tokens: Token[], known: ReadonlySet<string>): Ar
   for (const t of tokens) {
     const word = t.norm;
     const singular = word.replace(/(?:es|s)$/, "");
-    if (word.length >= 4 && !known.has(word) && !known.has(singular) && !known.has(word.replace(/s$/, "")) && !FILLERS.has(word) && !/\d/.test(word)) {
+    if (word.length >= 5 && !known.has(word) && !known.has(singular) && !known.has(word.replace(/s$/, "")) && !FILLERS.has(word) && !/\d/.test(word)) {
       const max = word.length >= 7 ? 2 : 1;
       let best: string | undefined;
       let bestDistance = max + 1;
@@ -80,7 +85,7 @@ export function correctSpelling(tokens: Token[], known: ReadonlySet<string>): Ar
         if (d < bestDistance) [best, bestDistance, tie] = [k, d, false];
         else if (d === bestDistance && best !== undefined && !k.startsWith(best) && !best.startsWith(k)) tie = true;
       }
-      if (best !== undefined && bestDistance <= max && !tie) {
+      if (best !== undefined && bestDistance <= max && !tie && !sameFamily(word, best)) {
         corrections.push({ typed: t.raw, read: best });
         t.norm = best;
       }

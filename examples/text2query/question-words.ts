@@ -52,7 +52,8 @@ export function periodOf(r: QuestionReader): Period | undefined {
   if (r.has(/\btoday\b/)) return { from: "current_date", label: "today" };
   if (r.has(/\byesterday\b/)) return { from: "current_date - 1", to: "current_date", label: "yesterday" };
   if ((m = r.take(/\b(?:since|after|from) (20\d\d)\b/))) return { from: `DATE '${m[1]}-01-01'`, label: `since ${m[1]}` };
-  if ((m = r.take(/\b(?:in|during|for|of) (20\d\d)\b|\b(20\d\d)\b/))) {
+  // A year, not an amount ("$2,000", "2000 dollars").
+  if ((m = r.take(/\b(?:in|during|for|of) (20\d\d)\b(?! ?(?:dollars?|usd|bucks|\$))|(?<!\$ ?)\b(20\d\d)\b(?! ?(?:dollars?|usd|bucks|\$|k\b))/))) {
     const y = Number(m[1] ?? m[2]);
     return { from: `DATE '${y}-01-01'`, to: `DATE '${y + 1}-01-01'`, label: `in ${y}` };
   }
@@ -81,8 +82,9 @@ export function dimensionOf(r: QuestionReader): Dimension | undefined {
   const owner = r.take(/\b(?:each|every)\s+(month|year|week|day|category|country|status|product|customer)'s\b/);
   if (owner) return DIMENSION_WORDS[owner[1]!];
   // "Which month had…", "which category brings in…", "what country…": a ranking over that dimension.
+  // "Which customers…", "which products…" name the subject (a ranking, if any, groups by it later).
   const which = r.take(/\b(?:which|what)\s+(month|year|week|day|category|country|status|product|customer)s?\b/);
-  if (which) return DIMENSION_WORDS[which[1]!];
+  if (which && which[1] !== "product" && which[1] !== "customer") return DIMENSION_WORDS[which[1]!];
   // "top selling categories", "best 5 countries", "busiest months": a ranking over a plural dimension.
   const ranked = r.take(new RegExp(`\\b(?:top|best|worst|busiest|biggest|largest|highest|lowest|most|least)(?: (?:${NUM}|selling|performing|earning|popular))* (categories|countries|months|years|weeks|days|statuses)\\b`));
   return ranked ? DIMENSION_WORDS[ranked[ranked.length - 1]!] : undefined;
