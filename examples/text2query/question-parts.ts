@@ -139,7 +139,7 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   let measure = measureOf(r, subject);
   const averaged = r.peek(/\b(?:on average|average|avg|mean|typical(?:ly)?)\b/);
   if (subject === undefined && measure === undefined && groupBy === undefined && named.product === undefined && named.customerName === undefined) return { unknown: r.leftovers(), corrections };
-  subject ??= measure === "revenue" || measure === "average_order_value" || named.customerName ? "orders" : measure === "units" || measure === "price" || measure === "average_price" || groupBy === "category" || named.product ? "products" : undefined;
+  subject ??= measure === "revenue" || measure === "average_order_value" || measure === "share" || named.customerName || named.status ? "orders" : measure === "units" || measure === "price" || measure === "average_price" || groupBy === "category" || named.product ? "products" : undefined;
   if (subject === undefined) return { unknown: r.leftovers(), corrections };
   // A bare noun phrase ("Orders in the last 7 days", "Orders per month") asks how many; "Customers in Japan" who.
   measure ??= groupBy !== undefined || subject === "orders" ? "count" : "list";
