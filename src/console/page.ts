@@ -32,7 +32,7 @@ function template(config: string): string {
   td.q { white-space:normal; max-width:420px; }
   tr.run { cursor:pointer; } tr.run:hover { background:#1d2630; }
   .badge { padding:1px 8px; border-radius:10px; font-size:12px; }
-  .success { background:#12361d; color:var(--ok); } .failed { background:#3b2e0c; color:var(--warn); } .error { background:#3d1618; color:var(--err); } .interrupted, .running { background:#1c2b3e; color:var(--accent); }
+  .success { background:#12361d; color:var(--ok); } .failed { background:#3b2e0c; color:var(--warn); } .error { background:#3d1618; color:var(--err); } .interrupted, .running { background:#1c2b3e; color:var(--accent); } .needs_clarification, .cannot_answer { background:#2b2438; color:#c9a8f0; }
   .filters button { background:var(--panel); color:var(--text); border:1px solid var(--line); padding:4px 10px; border-radius:6px; cursor:pointer; margin-right:6px; }
   .filters button.on { border-color:var(--accent); color:var(--accent); }
   .muted { color:var(--muted); }
@@ -86,12 +86,16 @@ function nav(active) {
   for (const id of ["nav-runs", "nav-metrics"]) document.getElementById(id).classList.toggle("active", id === active);
 }
 
+/** Runs that asked back or said their data cannot tell ended without an answer: said so, not as success. */
+const OUTCOME_LABELS = { needs_clarification: "asked back", cannot_answer: "cannot answer" };
+const outcomeLabel = (o) => OUTCOME_LABELS[o] || o;
+
 async function showRuns() {
   nav("nav-runs");
   const data = await api("/runs?limit=200" + (filter ? "&outcome=" + filter : ""));
-  const buttons = ["", "success", "failed", "error"].map((o) => '<button data-filter="' + o + '" class="' + (o === filter ? "on" : "") + '">' + (o || "all") + "</button>").join("");
+  const buttons = ["", "success", "failed", "error", "needs_clarification", "cannot_answer"].map((o) => '<button data-filter="' + o + '" class="' + (o === filter ? "on" : "") + '">' + esc(outcomeLabel(o) || "all") + "</button>").join("");
   const rows = data.runs.map((r) => '<tr class="run" data-trace="' + esc(r.traceId) + '"><td>' + esc(new Date(num(r.startTime)).toLocaleTimeString()) + '</td><td class="q">' + esc(r.question || r.name) + "</td><td>" + esc(r.intent || "") +
-    '</td><td><span class="badge ' + esc(r.complete ? r.outcome || "success" : "running") + '">' + esc(r.complete ? r.outcome || "success" : "running") + "</span></td><td>" + ms(r.durationMs) + "</td><td>" + (num(r.inputTokens) + num(r.outputTokens)) + "</td><td>" + usd(r.costUsd) + "</td></tr>").join("");
+    '</td><td><span class="badge ' + esc(r.complete ? r.outcome || "success" : "running") + '">' + esc(r.complete ? outcomeLabel(r.outcome || "success") : "running") + "</span></td><td>" + ms(r.durationMs) + "</td><td>" + (num(r.inputTokens) + num(r.outputTokens)) + "</td><td>" + usd(r.costUsd) + "</td></tr>").join("");
   $main.innerHTML = '<div class="filters">' + buttons + ' <span class="muted" id="run-count">' + (num(data.total) > data.runs.length ? num(data.runs.length) + " of " + num(data.total) : num(data.runs.length)) + " runs</span></div>" +
     (data.runs.length ? '<table id="runs"><thead><tr><th>time</th><th>question / trace</th><th>intent</th><th>outcome</th><th>duration</th><th>tokens</th><th>cost</th></tr></thead><tbody>' + rows + "</tbody></table>" : '<div class="empty">No runs yet.</div>');
   for (const b of $main.querySelectorAll("button[data-filter]")) b.onclick = () => { filter = b.dataset.filter; showRuns(); };
@@ -141,7 +145,7 @@ async function showRun(traceId) {
   }).join("");
   const lf = CONFIG.langfuseUrl ? (CONFIG.langfuseUrl.includes("{traceId}") ? CONFIG.langfuseUrl.replace("{traceId}", s.traceId) : CONFIG.langfuseUrl.replace(/\\/$/, "") + "/trace/" + s.traceId) : "";
   const langfuse = lf ? ' <a id="langfuse-link" target="_blank" rel="noopener" href="' + esc(lf) + '">open in Langfuse</a>' : "";
-  $main.innerHTML = '<p><a href="#/">← runs</a>' + langfuse + "</p><h2>" + esc(s.name) + ' <span class="badge ' + esc(s.outcome || "success") + '">' + esc(s.outcome || "") + "</span></h2>" +
+  $main.innerHTML = '<p><a href="#/">← runs</a>' + langfuse + "</p><h2>" + esc(s.name) + ' <span class="badge ' + esc(s.outcome || "success") + '">' + esc(outcomeLabel(s.outcome || "")) + "</span></h2>" +
     '<p class="muted">' + esc(s.traceId) + " · " + ms(s.durationMs) + " · " + (num(s.inputTokens) + num(s.outputTokens)) + " tokens · " + usd(s.costUsd) + (s.intent ? " · intent " + esc(s.intent) : "") + "</p>" +
     '<div class="wf" id="waterfall">' + rows + '</div><div id="detail-slot"></div>';
   applyStyles($main);
