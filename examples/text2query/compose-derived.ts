@@ -106,6 +106,11 @@ export function averagePerEntity(p: QuestionParts): ComposedQuery {
 
 /** The part of a share: a status, product, category, customer or country (the first named), or customers who never ordered. */
 function sharePart(p: QuestionParts): { key: "status" | "product" | "category" | "customer" | "country" | "never" | "signups"; condition: string } | undefined {
+  if (p.base === "products") {
+    if (p.never) return { key: "never", condition: "NOT EXISTS (SELECT 1 FROM order_items oi WHERE oi.product_id = p.product_id)" };
+    if (p.category) return { key: "category", condition: `p.category = '${p.category}'` };
+    return undefined;
+  }
   if (p.base === "customers") {
     if (p.never) return { key: "never", condition: "NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)" };
     if (p.signups && p.period) return { key: "signups", condition: periodFilter(p, "c.signed_up_at").join(" AND ") };
@@ -126,6 +131,12 @@ export function share(p: QuestionParts): ComposedQuery {
   const base = p.base ?? "orders";
   const g = p.groupBy !== undefined ? groupColumn(p.groupBy, base === "customers" ? "c.signed_up_at" : "o.ordered_at") : undefined;
   const order = (measure: string) => (g ? (p.groupBy !== undefined && TIME_DIMENSIONS.has(p.groupBy) ? " ORDER BY 1" : ordering({ ...p, order: p.order ?? "desc" }, measure, true)) : "");
+  if (base === "products") {
+    const measure = part ? `${part.key}_percent` : "products_share_percent";
+    const value = part ? `round(100.0 * count(*) FILTER (WHERE ${part.condition}) / count(*), 1)` : "round(100.0 * count(*) / sum(count(*)) OVER (), 1)";
+    const sql = `SELECT ${g ? `${g.select}, ` : ""}${value} AS ${measure} FROM products p${g ? ` GROUP BY ${g.group}` : ""}${order(measure)}`;
+    return { sql, tables: ["products", ...(part?.key === "never" ? ["order_items"] : [])], plan: `Percentage of products${part ? ` (${part.key})` : ` per ${p.groupBy}`}.` };
+  }
   if (base === "customers") {
     const conditions = [...(p.country && part?.key !== "country" ? [`c.country = '${p.country}'`] : []), ...(part?.key !== "signups" ? periodFilter(p, "c.signed_up_at") : [])];
     const measure = part ? `${part.key}_percent` : "customers_share_percent";

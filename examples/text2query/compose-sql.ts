@@ -40,6 +40,11 @@ function catalog(p: QuestionParts): ComposedQuery {
     const sql = `SELECT ${byCategory ? "p.category, " : ""}round(avg(p.price), 2) AS average_price FROM products p${where(conditions)}${byCategory ? " GROUP BY p.category ORDER BY p.category" : ""}`;
     return { sql, tables: ["products"], plan: "Average list price of products." };
   }
+  if (p.measure === "price" && byCategory) {
+    const order = p.order === "asc" ? "ASC" : "DESC";
+    const sql = `SELECT DISTINCT ON (p.category) p.category, p.name, p.price FROM products p${where(conditions)} ORDER BY p.category, p.price ${order}`;
+    return { sql, tables: ["products"], plan: `The ${order === "ASC" ? "cheapest" : "most expensive"} product of each category.` };
+  }
   if (p.measure === "price") {
     const order = p.order === "asc" ? "ASC" : "DESC";
     const limit = p.order !== undefined ? ` LIMIT ${p.limit ?? 1}` : "";
@@ -83,11 +88,29 @@ function orders(p: QuestionParts): ComposedQuery {
   return { sql, tables, plan: `${alias === "orders" ? "Count orders" : alias === "customers" ? "Count distinct customers who ordered" : alias === "units" ? "Sum units sold" : "Sum revenue (quantity × unit price)"}${g ? ` per ${p.groupBy}` : ""}${sales && !p.status ? " of orders not cancelled" : ""}${filterLabel(p)}${p.order ? `; ${p.order === "desc" ? "top" : "bottom"} ${p.limit}` : ""}.` };
 }
 
+const ORDER_FILTERS = (p: QuestionParts) => p.status !== undefined || p.country !== undefined || p.customerName !== undefined || p.period !== undefined;
+
+/**
+ * Combinations of parts the composers below cannot express: the demo asks back naming them rather than leave
+ * one out (a grouping, a ranking or a filter silently dropped is a confidently wrong answer).
+ */
+export function unsupported(p: QuestionParts): string | undefined {
+  if (p.measure === "share") return undefined;
+  if (p.never && ((p.groupBy !== undefined && p.groupBy !== "product" && p.groupBy !== "customer") || p.measure === "average_order_value" || (p.subject === "products" && ORDER_FILTERS(p)))) return "never ordered, combined with a grouping, an average or an order filter";
+  if (p.threshold !== undefined && (p.groupBy !== undefined || p.order !== undefined)) return "a threshold combined with a grouping or a ranking";
+  if (p.averagePer !== undefined && p.order !== undefined) return "an average per entity combined with a ranking";
+  if ((p.measure === "price" || p.measure === "average_price") && (ORDER_FILTERS(p) || (p.groupBy !== undefined && p.groupBy !== "category" && p.groupBy !== "product")))
+    return "list prices by order, customer or period (products have one current list price)";
+  const catalogOnly = p.subject === "products" && ["count", "list"].includes(p.measure) && p.order === undefined && !ORDER_FILTERS(p);
+  if (catalogOnly && p.groupBy !== undefined && p.groupBy !== "category" && p.groupBy !== "product") return `products per ${p.groupBy}`;
+  return undefined;
+}
+
 export function composeSql(p: QuestionParts): ComposedQuery {
+  if (p.measure === "share") return share(p);
   if (p.never) return never(p);
   if (p.threshold !== undefined) return threshold(p);
   if (p.averagePer !== undefined) return averagePerEntity(p);
-  if (p.measure === "share") return share(p);
   const aboutCustomers = p.subject === "customers" && (p.measure === "count" || p.measure === "list") && (p.signups || p.period === undefined) && p.customerName === undefined && !p.status && !p.category && !p.product;
   if (aboutCustomers && p.groupBy !== "customer" && p.groupBy !== "status" && p.groupBy !== "category" && p.groupBy !== "product" && (p.order === undefined || p.groupBy !== undefined))
     return customers(p);

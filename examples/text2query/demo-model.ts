@@ -2,7 +2,7 @@ import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager
 import { BaseChatModel, type BaseChatModelParams } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
-import { composeSql } from "./compose-sql.js";
+import { composeSql, unsupported } from "./compose-sql.js";
 import { STAGE_MARKERS } from "./prompts.js";
 import { readQuestion, type QuestionParts, type Reading } from "./question-parts.js";
 
@@ -41,7 +41,7 @@ function understand(question: string): Understanding | undefined {
   }
   const reading = readQuestion(question);
   const parts = reading.parts;
-  if (parts === undefined) return undefined;
+  if (parts === undefined || unsupported(parts) !== undefined) return undefined;
   const { sql, tables, plan } = composeSql(parts);
   const read = reading.corrections.map((c) => `"${c.typed}" read as "${c.read}"`).join(", ");
   const mistake = MISTAKES.find((m) => m.applies(question, parts));
@@ -59,6 +59,8 @@ function reasonOf(reading: Reading): string {
   if (reading.missing !== undefined) return `The shop's data cannot tell: it has no ${reading.missing.lacks}, so "${reading.missing.asked}" cannot be answered from it.`;
   if (reading.unknown.length > 0) return `I did not understand ${quoted(reading.unknown)}. Please rephrase with what the data holds: orders (status, date), customers (name, country, sign-up date), products (name, category, price), revenue and units sold.`;
   if (reading.unclear !== undefined) return `Please be more specific: ${reading.unclear}`;
+  const combination = reading.parts !== undefined ? unsupported(reading.parts) : undefined;
+  if (combination !== undefined) return `I cannot answer ${combination} in one query yet. Please ask for one of them.`;
   return "Please be more specific: which data (orders, customers, products, revenue) and which period?";
 }
 
@@ -73,7 +75,7 @@ export function classify(question: string): { intent: DemoIntent; confidence: nu
   if (REFUNDS.test(question)) return { intent: "sql_query", confidence: 0.93 - jitter };
   const reading = readQuestion(question);
   if (reading.missing !== undefined) return { intent: "cannot_answer", confidence: 0.2 - jitter, reason: reasonOf(reading) };
-  if (reading.parts !== undefined) return { intent: "sql_query", confidence: (reading.corrections.length > 0 ? 0.86 : 0.93) - jitter };
+  if (reading.parts !== undefined && unsupported(reading.parts) === undefined) return { intent: "sql_query", confidence: (reading.corrections.length > 0 ? 0.86 : 0.93) - jitter };
   return { intent: "needs_clarification", confidence: (reading.unknown.length > 0 ? 0.3 : 0.4) - jitter, reason: reasonOf(reading) };
 }
 

@@ -14,7 +14,7 @@ export type { Dimension, Period, Threshold } from "./question-words.js";
 export type Subject = "orders" | "customers" | "products";
 export type Measure = "count" | "revenue" | "units" | "average_order_value" | "average_price" | "list" | "price" | "share";
 /** What an average per entity or a share is taken of. */
-export type Base = "orders" | "customers" | "revenue" | "units" | "lines";
+export type Base = "orders" | "customers" | "products" | "revenue" | "units" | "lines";
 
 export interface QuestionParts {
   subject: Subject;
@@ -144,6 +144,8 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   // A bare noun phrase ("Orders in the last 7 days", "Orders per month") asks how many; "Customers in Japan" who.
   measure ??= groupBy !== undefined || subject === "orders" ? "count" : "list";
 
+  // "Who bought the most Espresso Machines?": a named product or category is counted in units.
+  if (measure === "list" && (named.product || named.category) && r.has(/\b(?:bought|purchased|ordered|buys|orders)\b/)) measure = "units";
   const parts: QuestionParts = { subject, measure, ...named };
   if (named.status !== undefined && groupBy === "status") delete parts.status;
   if (named.country !== undefined && groupBy === "country") delete parts.country;
@@ -175,11 +177,12 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   }
   // Shares: of what (orders, customers, revenue, units) and over what (a dimension, or a filter as the part).
   if (parts.measure === "share") {
-    parts.base = r.has(/\b(?:revenue|sales|turnover|spend|spending|money)\b/) ? "revenue" : r.has(/\b(?:units?|items? sold|quantity)\b/) ? "units" : subject === "customers" ? "customers" : "orders";
+    parts.base = r.has(/\b(?:revenue|sales|turnover|spend|spending|money)\b/) ? "revenue" : r.has(/\b(?:units?|items? sold|quantity)\b/) ? "units" : subject === "customers" ? "customers" : subject === "products" ? "products" : "orders";
     if (r.has(/\bcancell?ation\b/)) parts.status = "cancelled";
     const part = parts.status ?? parts.country ?? parts.category ?? parts.product ?? parts.customerName ?? (parts.never ? "never" : undefined) ?? (parts.signups && parts.period ? "signups" : undefined);
     if (part === undefined && parts.groupBy === undefined) unclear = "a share of what (which status, country, category or product, or by which dimension)?";
     if (parts.base === "orders" && part === undefined && (parts.groupBy === "category" || parts.groupBy === "product")) unclear = "a share of orders by category or product (an order may hold several): of revenue or of units sold?";
+    if (parts.base === "products" && (parts.status || parts.country || parts.customerName || parts.period || (parts.groupBy !== undefined && parts.groupBy !== "category"))) unclear = "a share of products by something products do not have";
     if (parts.base === "customers" && (parts.status || parts.category || parts.product || (parts.groupBy !== undefined && parts.groupBy !== "country"))) unclear = "a share of customers by something customers do not have";
   }
 

@@ -85,8 +85,8 @@ export function dimensionOf(r: QuestionReader): Dimension | undefined {
   // "Which customers…", "which products…" name the subject (a ranking, if any, groups by it later).
   const which = r.take(/\b(?:which|what)\s+(month|year|week|day|category|country|status|product|customer)s?\b/);
   if (which && which[1] !== "product" && which[1] !== "customer") return DIMENSION_WORDS[which[1]!];
-  // "top selling categories", "best 5 countries", "busiest months": a ranking over a plural dimension.
-  const ranked = r.take(new RegExp(`\\b(?:top|best|worst|busiest|biggest|largest|highest|lowest|most|least)(?: (?:${NUM}|selling|performing|earning|popular))* (categories|countries|months|years|weeks|days|statuses)\\b`));
+  // "top selling categories", "best 5 countries", "busiest months", "the most popular category": a ranking over a dimension.
+  const ranked = r.take(new RegExp(`\\b(?:top|best|worst|busiest|biggest|largest|highest|lowest|most|least)(?: (?:${NUM}|selling|performing|earning|popular|profitable|successful))* (categories|countries|months|years|weeks|days|statuses|category|country|month|year|week|day)\\b`));
   return ranked ? DIMENSION_WORDS[ranked[ranked.length - 1]!] : undefined;
 }
 

@@ -130,5 +130,42 @@ export const ROUND_2: readonly DevCase[] = [
 ];
 
 
+/**
+ * Round 3, written after round 2 passed and run once before any change: 22/26. Two answered wrongly with
+ * confidence — "Who bought the most Espresso Machines?" (ranked by revenue, not units) and "What percentage of
+ * products have never been sold?" (listed them; the share was dropped) — which led to the check that no part is
+ * left out by the composers (compose-sql.ts unsupported()); one asked back ("the most popular category"); one
+ * failed after 3 corrections ("Which orders were refunded?": refunds are the example's deliberate failure
+ * family, replaced here by "exchanged"). Then tuned.
+ */
+export const ROUND_3: readonly DevCase[] = [
+  { question: "Which country has the highest average order value?", sql: `SELECT country, avg(t) AS a FROM (SELECT c.country, sum(oi.quantity * oi.unit_price) AS t FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY o.order_id, c.country) x GROUP BY country ORDER BY a DESC LIMIT 1`, ordered: true },
+  { question: "How many new customers from the US signed up this year?", sql: "SELECT count(*) FROM customers WHERE country = 'US' AND signed_up_at >= date_trunc('year', current_date)" },
+  { question: "What is the most popular category?", sql: `SELECT p.category, sum(oi.quantity) AS u FROM products p JOIN order_items oi USING (product_id) JOIN orders o USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY p.category ORDER BY u DESC LIMIT 1`, ordered: true },
+  { question: "Top 5 products by revenue in Germany", sql: `SELECT p.name, sum(oi.quantity * oi.unit_price) AS r FROM products p JOIN order_items oi USING (product_id) JOIN orders o USING (order_id) JOIN customers c USING (customer_id) WHERE ${NOT_CANCELLED} AND c.country = 'DE' GROUP BY p.product_id, p.name ORDER BY r DESC LIMIT 5`, ordered: true },
+  { question: "How many Kites did we sell last month?", sql: `SELECT sum(oi.quantity) FROM order_items oi JOIN orders o USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Kite' AND ${LAST_MONTH}` },
+  { question: "Who bought the most Espresso Machines?", sql: `SELECT c.name, sum(oi.quantity) AS u FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Espresso Machine' GROUP BY c.customer_id, c.name ORDER BY u DESC, c.name LIMIT 1` },
+  { question: "Average order value of electronics orders", sql: `SELECT avg(t) FROM (SELECT sum(oi.quantity * oi.unit_price) AS t FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.category = 'electronics' GROUP BY o.order_id) x` },
+  { question: "What percentage of products have never been sold?", sql: "SELECT 100.0 * count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM order_items oi WHERE oi.product_id = p.product_id)) / count(*) FROM products p" },
+  { question: "Share of orders by status", sql: "SELECT status, 100.0 * count(*) / sum(count(*)) OVER () FROM orders GROUP BY status" },
+  { question: "How many customers have fewer than 2 orders?", sql: "SELECT count(*) FROM (SELECT c.customer_id FROM customers c LEFT JOIN orders o USING (customer_id) GROUP BY c.customer_id HAVING count(o.order_id) < 2) t" },
+  { question: "How many orders under $20?", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY order_id HAVING sum(quantity * unit_price) < 20) t" },
+  { question: "Customers in France who spent over $1,500", sql: `SELECT c.name FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.country = 'FR' GROUP BY c.customer_id, c.name HAVING sum(oi.quantity * oi.unit_price) > 1500` },
+  { question: "How many orders did Lucas Roux place this year?", sql: `SELECT count(*) FROM orders o JOIN customers c USING (customer_id) WHERE c.name = 'Lucas Roux' AND ${THIS_YEAR}` },
+  { question: "Average items per order in Japan", sql: "SELECT avg(n) FROM (SELECT o.order_id, sum(oi.quantity) AS n FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE c.country = 'JP' GROUP BY o.order_id) t" },
+  { question: "Number of shipped orders per month this year", sql: "SELECT date_trunc('month', ordered_at), count(*) FROM orders WHERE status = 'shipped' AND ordered_at >= date_trunc('year', current_date) GROUP BY 1" },
+  { question: "How many ordrs were canceled in 2025?", sql: "SELECT count(*) FROM orders WHERE status = 'cancelled' AND ordered_at >= DATE '2025-01-01' AND ordered_at < DATE '2026-01-01'" },
+  { question: "Whats the avrage order value?", sql: `SELECT avg(t) FROM (SELECT sum(oi.quantity * oi.unit_price) AS t FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY o.order_id) x` },
+  { question: "Revenue in Q1", expect: "needs_clarification", names: ["Q1"] },
+  { question: "Compare revenue this year vs last year", expect: "needs_clarification" },
+  { question: "How many orders were placed on weekends?", expect: "needs_clarification", names: ["weekends"] },
+  { question: "What is the revenue growth month over month?", expect: "needs_clarification", names: ["growth"] },
+  { question: "How many orders does Olivia have?", expect: "needs_clarification", names: ["Olivia"] },
+  { question: "Which orders were exchanged?", expect: "cannot_answer" },
+  { question: "What is the average rating of the Smart Watch?", expect: "cannot_answer" },
+  { question: "How many customers unsubscribed from the newsletter?", expect: "cannot_answer" },
+  { question: "Which supplier delivers the most products?", expect: "cannot_answer" },
+];
+
 /** The whole development set. */
-export const DEV: readonly DevCase[] = [...NAMED_FILTERS, ...AVERAGES_PER_ENTITY, ...SHARES, ...THRESHOLDS, ...MISSPELLINGS, ...ASKS_BACK, ...CANNOT_ANSWER, ...ROUND_2];
+export const DEV: readonly DevCase[] = [...NAMED_FILTERS, ...AVERAGES_PER_ENTITY, ...SHARES, ...THRESHOLDS, ...MISSPELLINGS, ...ASKS_BACK, ...CANNOT_ANSWER, ...ROUND_2, ...ROUND_3];
