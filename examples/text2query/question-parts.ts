@@ -84,7 +84,7 @@ function subjectOf(r: QuestionReader): Subject | undefined {
 
 function measureOf(r: QuestionReader, subject: Subject | undefined): Measure | undefined {
   if (r.has(/\b(?:share|percent(?:age)?|proportion|ratio|fraction|rate|%)\b|%/)) return "share";
-  if (r.has(/\baverage order (?:value|size|total|amount)\b|\baov\b|\baverage basket\b|\baverage spend(?: per order)?\b(?! per)|\b(?:average|typical|mean) (?:value|size|total) of an? order\b/)) return "average_order_value";
+  if (r.has(/\baverage order (?:value|size|total|amount)\b|\baov\b|\baverage basket(?: size| value| total)?\b|\baverage spend(?: per order)?\b(?! per)|\b(?:average|typical|mean) (?:value|size|total) of an? order\b/)) return "average_order_value";
   if (r.has(/\b(?:average|mean|avg|typical) (?:product |list |unit )?(?:price|cost)\b|\baverage cost\b/)) return "average_price";
   if (subject !== "orders" && r.has(/\bmost expensive\b|\bcheapest\b|\bpriciest\b|\bleast expensive\b|\bprices?\b|\bcosts?\b|\bpriced\b/)) return "price";
   if (r.has(/\bunits?\b|\b(?:best|top) ?sell(?:ing|ers?)\b|\bsold\b|\bmost (?:sold|popular|bought|ordered|purchased)\b|\bpopular\b|\bquantit(?:y|ies)\b|\bhow many (?=\w+ (?:(?:did|do|have) we )?sell\b)|\bsell(?:s)?\b|\bitems sold\b/))
@@ -154,7 +154,7 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   if (never) parts.never = true;
   if (r.peek(/\borders?\b/)) parts.mentionsOrders = true;
   if (period !== undefined) parts.period = period;
-  if (subject === "customers" && r.has(/\b(?:sign(?:ed)? ?ups?|joined|registered|new customers?|new accounts?|acquired|new clients?)\b/)) parts.signups = true;
+  if (subject === "customers" && r.takeAll(/\b(?:sign(?:ed)? ?ups?|joined|registered|new customers?|new accounts?|acquired|new clients?)\b/) > 0) parts.signups = true;
   if (threshold !== undefined) {
     parts.threshold = threshold;
     if (threshold.entity === "customer") parts.subject = "customers";
@@ -206,7 +206,7 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
       else if (parts.subject === "products" || parts.measure === "units") parts.groupBy = "product";
     }
   }
-  r.takeAll(/\b(?:sign(?:ed)? ?ups?|joined|registered|new|ordered|bought|purchased|placed|made|sold|sell|buy)\b/);
+  r.takeAll(/\b(?:ordered|bought|purchased|placed|made|sold|sell|buy)\b/);
   const unknown = r.leftovers();
   return unknown.length > 0 || unclear !== undefined ? { unknown, ...(unclear ? { unclear } : {}), corrections } : { parts, unknown, corrections };
 }
