@@ -102,6 +102,7 @@ export function unsupported(p: QuestionParts): string | undefined {
   if ((p.measure === "price" || p.measure === "average_price") && (ORDER_FILTERS(p) || (p.groupBy !== undefined && p.groupBy !== "category" && p.groupBy !== "product")))
     return "list prices by order, customer or period (products have one current list price)";
   const catalogOnly = p.subject === "products" && ["count", "list"].includes(p.measure) && p.order === undefined && !ORDER_FILTERS(p);
+  if (catalogOnly && p.measure === "count" && p.product !== undefined) return `how many of the product ${p.product} (sold? ordered? in stock?)`;
   if (catalogOnly && p.groupBy !== undefined && p.groupBy !== "category" && p.groupBy !== "product") return `products per ${p.groupBy}`;
   return undefined;
 }

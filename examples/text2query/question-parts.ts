@@ -82,14 +82,16 @@ function subjectOf(r: QuestionReader): Subject | undefined {
   return found[0]?.[0];
 }
 
-function measureOf(r: QuestionReader, subject: Subject | undefined): Measure | undefined {
-  if (r.has(/\b(?:share|percent(?:age)?|proportion|ratio|fraction|rate|%)\b|%/)) return "share";
+/** "how many times": a count of orders (of a product, by a customer). */
+function measureOf(r: QuestionReader, subject: Subject | undefined): Measure | "times" | undefined {
+  if (r.takeAll(/\b(?:share|percent(?:age)?|proportion|ratio|fraction|rate|%)\b|%/) > 0) return "share";
   if (r.has(/\baverage order (?:value|size|total|amount)\b|\baov\b|\baverage basket(?: size| value| total)?\b|\baverage spend(?: per order)?\b(?! per)|\b(?:average|typical|mean) (?:value|size|total) of an? order\b/)) return "average_order_value";
   if (r.has(/\b(?:average|mean|avg|typical) (?:product |list |unit )?(?:price|cost)\b|\baverage cost\b/)) return "average_price";
   if (subject !== "orders" && r.has(/\bmost expensive\b|\bcheapest\b|\bpriciest\b|\bleast expensive\b|\bprices?\b|\bcosts?\b|\bpriced\b/)) return "price";
-  if (r.has(/\bunits?\b|\b(?:best|top) ?sell(?:ing|ers?)\b|\bsold\b|\bmost (?:sold|popular|bought|ordered|purchased)\b|\bpopular\b|\bquantit(?:y|ies)\b|\bhow many (?=\w+ (?:(?:did|do|have) we )?sell\b)|\bsell(?:s)?\b|\bitems sold\b/))
+  if (r.takeAll(/\bunits?\b|\b(?:best|top) ?sell(?:ing|ers?)\b|\bsold\b|\bmost (?:sold|popular|bought|ordered|purchased)\b|\bpopular\b|\bquantit(?:y|ies)\b|\bhow many (?=\w+ (?:(?:did|do|have) we )?sell\b)|\bsell(?:s)?\b|\bitems sold\b/) > 0)
     return "units";
-  if (r.has(/\b(?:revenue|sales|turnover|income|earn(?:ed|ings)?|made|make|spen[dt]|spending|brings? in|brought in|money|gmv|biggest spenders?|top spenders?|worth)\b/)) return "revenue";
+  if (r.takeAll(/\b(?:revenue|sales|turnover|income|earn(?:ed|ings)?|made|make|spen[dt]|spending|brings? in|brought in|money|gmv|biggest spenders?|top spenders?|worth)\b/) > 0) return "revenue";
+  if (r.has(/\bhow many times\b/)) return "times";
   if (r.has(/\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b.*\borders\b|\bamount of orders\b|\btotal\b/)) return "count";
   if (r.has(/\b(?:list|show|which|who|what are|give me|display|name|names|what)\b/)) return "list";
   return undefined;
@@ -135,9 +137,11 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   let subject = subjectOf(r);
   const threshold = thresholdOf(r, subject);
   if (threshold?.entity === "customer") subject = "customers";
-  let groupBy = dimensionOf(r);
-  let measure = measureOf(r, subject);
   const averaged = r.peek(/\b(?:on average|average|avg|mean|typical(?:ly)?)\b/);
+  let groupBy = dimensionOf(r, averaged !== null);
+  const read = measureOf(r, subject);
+  let measure: Measure | undefined = read === "times" ? "count" : read;
+  if (read === "times") subject = "orders";
   if (subject === undefined && measure === undefined && groupBy === undefined && named.product === undefined && named.customerName === undefined) return { unknown: r.leftovers(), corrections };
   subject ??= measure === "revenue" || measure === "average_order_value" || measure === "share" || named.customerName || named.status ? "orders" : measure === "units" || measure === "price" || measure === "average_price" || groupBy === "category" || named.product ? "products" : undefined;
   if (subject === undefined) return { unknown: r.leftovers(), corrections };

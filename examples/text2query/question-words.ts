@@ -66,15 +66,17 @@ export const DIMENSION_WORDS: Record<string, Dimension> = {
   product: "product", products: "product", customer: "customer", customers: "customer", order: "order", item: "product",
 };
 
-export function dimensionOf(r: QuestionReader): Dimension | undefined {
+/** The dimension to group by; "a customer", "an order" only when averaging over them ("orders a customer places on average"). */
+export function dimensionOf(r: QuestionReader, averaging = false): Dimension | undefined {
   if (r.has(/\bmonthly\b|\bmonth by month\b|\bmonth over month\b/)) return "month";
   if (r.has(/\bweekly\b|\bweek by week\b/)) return "week";
   if (r.has(/\bdaily\b|\bper day\b|\beach day\b|\ba day\b|\bday by day\b/)) return "day";
   if (r.has(/\byearly\b|\bannual(?:ly)?\b|\byear by year\b|\bper year\b/)) return "year";
   // "by country", "per customer", "for each month"; "an order", "a customer" only for the entities averaged over.
-  const by = r.peek(/\b(?:by|per|each|every|across|grouped by|broken down by|breakdown by|split by|for each|in each|for every|within each|an?)\s+(?:the\s+)?(?:individual\s+|single\s+)?(\w+)\b(?!')/);
+  // "placed by customers in Spain", "by customers who…": who did it, not a grouping.
+  const by = r.peek(/\b(?:(?<!\b(?:placed|made|ordered|bought|purchased|spent|sold|generated|in) )by(?!\s+(?:the\s+)?\w+ (?:in|from|who|that|with|of|named)\b)|per|each|every|across|grouped by|broken down by|breakdown by|split by|for each|in each|for every|within each|an?)\s+(?:the\s+)?(?:individual\s+|single\s+)?(\w+)\b(?!')/);
   const word = by?.[1];
-  if (by && word !== undefined && DIMENSION_WORDS[word] !== undefined && (!/^an?\s/.test(by[0]) || /^(?:order|customer)$/.test(word))) {
+  if (by && word !== undefined && DIMENSION_WORDS[word] !== undefined && (!/^an?\s/.test(by[0]) || (averaging && /^(?:order|customer)$/.test(word)))) {
     r.take(new RegExp(`\\b${escape(by[0])}\\b`));
     return DIMENSION_WORDS[word];
   }

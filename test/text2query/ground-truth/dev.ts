@@ -167,5 +167,41 @@ export const ROUND_3: readonly DevCase[] = [
   { question: "Which supplier delivers the most products?", expect: "cannot_answer" },
 ];
 
+/**
+ * Round 4, written after round 3 passed and run once before any change: 22/27. Two answered wrongly with
+ * confidence — "How many times was Atomic Habits ordered?" (counted the product) and "How many orders were placed
+ * by customers in Spain last month?" ("by customers" read as a grouping) — three asked back ("bring in" after
+ * "revenue", "an order" read as a grouping, "time between order and delivery" not known as missing). Then tuned.
+ */
+export const ROUND_4: readonly DevCase[] = [
+  { question: "How much revenue did the Bluetooth Speaker bring in last month?", sql: `SELECT sum(oi.quantity * oi.unit_price) FROM order_items oi JOIN orders o USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Bluetooth Speaker' AND ${LAST_MONTH}` },
+  { question: "How many times was Atomic Habits ordered?", sql: "SELECT count(DISTINCT oi.order_id) FROM order_items oi JOIN products p USING (product_id) WHERE p.name = 'Atomic Habits'" },
+  { question: "Orders from Australian customers this year", sql: `SELECT count(*) FROM orders o JOIN customers c USING (customer_id) WHERE c.country = 'AU' AND ${THIS_YEAR}` },
+  { question: "What's the average number of orders per customer?", sql: "SELECT avg(n) FROM (SELECT customer_id, count(*) AS n FROM orders GROUP BY customer_id) t" },
+  { question: "Average units per order last month", sql: `SELECT avg(n) FROM (SELECT o.order_id, sum(oi.quantity) AS n FROM orders o JOIN order_items oi USING (order_id) WHERE ${LAST_MONTH} GROUP BY o.order_id) t` },
+  { question: "What is the average revenue per order?", sql: `SELECT avg(t) FROM (SELECT sum(oi.quantity * oi.unit_price) AS t FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY o.order_id) x` },
+  { question: "What share of units sold were books?", sql: `SELECT 100.0 * sum(oi.quantity) FILTER (WHERE p.category = 'books') / sum(oi.quantity) FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED}` },
+  { question: "Percentage of revenue by country", sql: `SELECT c.country, 100.0 * sum(oi.quantity * oi.unit_price) / sum(sum(oi.quantity * oi.unit_price)) OVER () FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY c.country` },
+  { question: "What percentage of customers never placed an order?", sql: "SELECT 100.0 * count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)) / count(*) FROM customers c" },
+  { question: "How many customers made exactly 5 orders?", sql: "SELECT count(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) = 5) t" },
+  { question: "Which customers ordered exactly 10 times?", sql: "SELECT c.name FROM customers c JOIN orders o USING (customer_id) GROUP BY c.customer_id, c.name HAVING count(*) = 10" },
+  { question: "Number of orders with a total above $250", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY order_id HAVING sum(quantity * unit_price) > 250) t" },
+  { question: "Customers who spent at least 3000 dollars", sql: `SELECT c.name FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY c.customer_id, c.name HAVING sum(oi.quantity * oi.unit_price) >= 3000` },
+  { question: "How many products sold more than 500 units?", sql: `SELECT count(*) FROM (SELECT oi.product_id FROM order_items oi JOIN orders o USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY oi.product_id HAVING sum(oi.quantity) > 500) t` },
+  { question: "How many customers are there in Indai?", sql: "SELECT count(*) FROM customers WHERE country = 'IN'" },
+  { question: "Top 3 prodcuts by revenue", sql: `SELECT p.name, sum(oi.quantity * oi.unit_price) AS r FROM products p JOIN order_items oi USING (product_id) JOIN orders o USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY p.product_id, p.name ORDER BY r DESC LIMIT 3`, ordered: true },
+  { question: "Number of deliverd orders", sql: "SELECT count(*) FROM orders WHERE status = 'delivered'" },
+  { question: "How many customers signed up from Canada last year?", sql: "SELECT count(*) FROM customers WHERE country = 'CA' AND signed_up_at >= date_trunc('year', current_date) - interval '1 year' AND signed_up_at < date_trunc('year', current_date)" },
+  { question: "How many orders were placed by customers in Spain last month?", sql: `SELECT count(*) FROM orders o JOIN customers c USING (customer_id) WHERE c.country = 'ES' AND ${LAST_MONTH}` },
+  { question: "How many orders were returned by customers in Germany?", expect: "cannot_answer" },
+  { question: "What is the average time between order and delivery?", expect: "cannot_answer" },
+  { question: "Which payment method is most popular?", expect: "cannot_answer" },
+  { question: "How many orders were paid by credit card?", expect: "cannot_answer" },
+  { question: "What is the revenue from premium members?", expect: "needs_clarification", names: ["premium"] },
+  { question: "How many orders did Emma place?", expect: "needs_clarification", names: ["Emma"] },
+  { question: "Revenue from the Turbo Vacuum", expect: "needs_clarification", names: ["Turbo", "Vacuum"] },
+  { question: "What is the standard deviation of order values?", expect: "needs_clarification", names: ["standard", "deviation"] },
+];
+
 /** The whole development set. */
-export const DEV: readonly DevCase[] = [...NAMED_FILTERS, ...AVERAGES_PER_ENTITY, ...SHARES, ...THRESHOLDS, ...MISSPELLINGS, ...ASKS_BACK, ...CANNOT_ANSWER, ...ROUND_2, ...ROUND_3];
+export const DEV: readonly DevCase[] = [...NAMED_FILTERS, ...AVERAGES_PER_ENTITY, ...SHARES, ...THRESHOLDS, ...MISSPELLINGS, ...ASKS_BACK, ...CANNOT_ANSWER, ...ROUND_2, ...ROUND_3, ...ROUND_4];
