@@ -92,6 +92,11 @@ function baseAggregate(base: Base, items: boolean): string {
 export function averagePerEntity(p: QuestionParts): ComposedQuery {
   const per = p.averagePer!;
   const base = p.base ?? "orders";
+  // Customers per country: from the customers themselves, not from who ordered.
+  if (base === "customers" && per === "country" && !p.status && !p.category && !p.product && !p.period) {
+    const sql = `SELECT round(avg(x), 2) AS average_customers_per_country FROM (SELECT c.country, count(*) AS x FROM customers c${p.country ? ` WHERE c.country = '${p.country}'` : ""} GROUP BY 1) t`;
+    return { sql, tables: ["customers"], plan: "Count customers per country, then the average over countries." };
+  }
   const f = orderFilters(p);
   const items = base === "revenue" || base === "units" || base === "lines" || per === "product" || per === "category" || f.products;
   const customers = f.customers || per === "country";

@@ -71,6 +71,11 @@ function orders(p: QuestionParts): ComposedQuery {
   const tables = ["orders", ...(needsCustomers ? ["customers"] : []), ...(needsItems ? ["order_items"] : []), ...(needsProducts ? ["products"] : [])];
   const sales = measure === "revenue" || measure === "units" || measure === "average_order_value";
   const conditions = [...(sales && !p.status ? ["o.status <> 'cancelled'"] : []), ...f.conditions];
+  // "Which customers bought the Mini Drone?": the customers, once each.
+  if (measure === "list" && p.subject === "customers") {
+    const joined = needsCustomers ? from : from.replace(/^orders o/, "orders o JOIN customers c USING (customer_id)");
+    return { sql: `SELECT DISTINCT c.name FROM ${joined}${where(conditions)} ORDER BY c.name`, tables: needsCustomers ? tables : [...tables, "customers"], plan: `Customers with matching orders${filterLabel(p)}.` };
+  }
   if (measure === "list") {
     return { sql: `SELECT o.order_id, o.status, o.ordered_at FROM ${from}${where(conditions)} ORDER BY o.ordered_at DESC, o.order_id DESC LIMIT 100`, tables, plan: "List the most recent matching orders." };
   }

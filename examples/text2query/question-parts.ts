@@ -90,7 +90,7 @@ function measureOf(r: QuestionReader, subject: Subject | undefined): Measure | "
   if (subject !== "orders" && r.has(/\bmost expensive\b|\bcheapest\b|\bpriciest\b|\bleast expensive\b|\bprices?\b|\bcosts?\b|\bpriced\b/)) return "price";
   if (r.takeAll(/\bunits?\b|\b(?:best|top) ?sell(?:ing|ers?)\b|\bsold\b|\bmost (?:sold|popular|bought|ordered|purchased)\b|\bpopular\b|\bquantit(?:y|ies)\b|\bhow many (?=\w+ (?:(?:did|do|have) we )?sell\b)|\bsell(?:s)?\b|\bitems sold\b/) > 0)
     return "units";
-  if (r.takeAll(/\b(?:revenue|sales|turnover|income|earn(?:ed|ings)?|made|make|spen[dt]|spending|brings? in|brought in|money|gmv|biggest spenders?|top spenders?|worth)\b/) > 0) return "revenue";
+  if (r.takeAll(/\b(?:revenue|sales|turnover|income|earn(?:ed|ings)?|made|make|spen[dt]|spending|brings? in|brought in|money|gmv|biggest spenders?|top spenders?|worth|(?:total )?value)\b/) > 0) return "revenue";
   if (r.has(/\bhow many times\b/)) return "times";
   if (r.has(/\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b.*\borders\b|\bamount of orders\b|\btotal\b/)) return "count";
   if (r.has(/\b(?:list|show|which|who|what are|give me|display|name|names|what)\b/)) return "list";
@@ -149,7 +149,7 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   measure ??= groupBy !== undefined || subject === "orders" ? "count" : "list";
 
   // "Who bought the most Espresso Machines?": a named product or category is counted in units.
-  if (measure === "list" && (named.product || named.category) && r.has(/\b(?:bought|purchased|ordered|buys|orders)\b/)) measure = "units";
+  if (measure === "list" && (named.product || named.category) && r.peek(/\b(?:most|top|least|fewest)\b/) && r.has(/\b(?:bought|purchased|ordered|buys|orders)\b/)) measure = "units";
   const parts: QuestionParts = { subject, measure, ...named };
   if (named.status !== undefined && groupBy === "status") delete parts.status;
   if (named.country !== undefined && groupBy === "country") delete parts.country;

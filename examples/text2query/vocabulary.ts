@@ -60,6 +60,8 @@ function productAliases(name: string): string[] {
   aliases.add(noArticle);
   const noSize = noArticle.replace(/( [0-9][0-9a-z.]*)+$/, "");
   if (noSize.length >= 4) aliases.add(noSize);
+  // Plurals the matcher's optional "s"/"es" does not make: "knife" → "knives".
+  for (const a of [...aliases]) if (/(?:fe|f)$/.test(a)) aliases.add(a.replace(/(?:fe|f)$/, "ves"));
   const colon = /:\s*(.+)$/.exec(name);
   if (colon) aliases.add(words(colon[1]!));
   return [...aliases].filter((a) => a.length >= 3);
