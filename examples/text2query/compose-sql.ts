@@ -64,13 +64,15 @@ function orders(p: QuestionParts): ComposedQuery {
     measure = p.subject === "products" || p.groupBy === "product" ? "units" : p.groupBy === "customer" && !p.mentionsOrders ? "revenue" : "count";
   const g = p.groupBy !== undefined ? groupColumn(p.groupBy, "o.ordered_at") : undefined;
   const f = orderFilters(p);
-  const needsProducts = f.products || p.groupBy === "category" || p.groupBy === "product";
+  const productList = measure === "list" && p.subject === "products";
+  const needsProducts = f.products || p.groupBy === "category" || p.groupBy === "product" || productList;
   const needsItems = needsProducts || measure === "revenue" || measure === "units" || measure === "average_order_value";
   const needsCustomers = f.customers || p.groupBy === "country" || p.groupBy === "customer";
   const from = `orders o${needsCustomers ? " JOIN customers c USING (customer_id)" : ""}${needsItems ? " JOIN order_items oi USING (order_id)" : ""}${needsProducts ? " JOIN products p USING (product_id)" : ""}`;
   const tables = ["orders", ...(needsCustomers ? ["customers"] : []), ...(needsItems ? ["order_items"] : []), ...(needsProducts ? ["products"] : [])];
   const sales = measure === "revenue" || measure === "units" || measure === "average_order_value";
   const conditions = [...(sales && !p.status ? ["o.status <> 'cancelled'"] : []), ...f.conditions];
+  if (productList) return { sql: `SELECT DISTINCT p.name FROM ${from}${where(conditions)} ORDER BY p.name`, tables, plan: `Products in matching orders${filterLabel(p)}.` };
   // "Which customers bought the Mini Drone?": the customers, once each.
   if (measure === "list" && p.subject === "customers") {
     const joined = needsCustomers ? from : from.replace(/^orders o/, "orders o JOIN customers c USING (customer_id)");

@@ -72,9 +72,9 @@ function reasonOf(reading: Reading): string {
 export function classify(question: string): { intent: DemoIntent; confidence: number; reason?: string } {
   const jitter = (hash(question) % 50) / 1000; // 0 … 0.049, stable per question
   if (OUT_OF_SCOPE.test(question)) return { intent: "out_of_scope", confidence: 0.95 - jitter / 2 };
-  if (REFUNDS.test(question)) return { intent: "sql_query", confidence: 0.93 - jitter };
   const reading = readQuestion(question);
   if (reading.missing !== undefined) return { intent: "cannot_answer", confidence: 0.2 - jitter, reason: reasonOf(reading) };
+  if (REFUNDS.test(question)) return { intent: "sql_query", confidence: 0.93 - jitter };
   if (reading.parts !== undefined && unsupported(reading.parts) === undefined) return { intent: "sql_query", confidence: (reading.corrections.length > 0 ? 0.86 : 0.93) - jitter };
   return { intent: "needs_clarification", confidence: (reading.unknown.length > 0 ? 0.3 : 0.4) - jitter, reason: reasonOf(reading) };
 }

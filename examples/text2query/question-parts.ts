@@ -114,7 +114,7 @@ function namedFilters(r: QuestionReader, m: VocabularyMatchers): Partial<Questio
     found.category = categoryOf(m.vocabulary, category[1]!);
     r.take(new RegExp(`\\b${category[0]} (?:categor(?:y|ies)|section|department|range)\\b`));
   }
-  const status = r.take(m.status);
+  const status = r.takeName(m.status);
   if (status) found.status = m.statusByWord.get(status[1]!);
   return found;
 }
@@ -150,6 +150,8 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
 
   // "Who bought the most Espresso Machines?": a named product or category is counted in units.
   if (measure === "list" && (named.product || named.category) && r.peek(/\b(?:most|top|least|fewest)\b/) && r.has(/\b(?:bought|purchased|ordered|buys|orders)\b/)) measure = "units";
+  // "What did Liam Becker buy?": the products a customer ordered.
+  if (measure === "list" && named.customerName && r.peek(/\bwhat\b/) && r.has(/\b(?:buy|bought|purchase|purchased|order|ordered)\b/)) subject = "products";
   const parts: QuestionParts = { subject, measure, ...named };
   if (named.status !== undefined && groupBy === "status") delete parts.status;
   if (named.country !== undefined && groupBy === "country") delete parts.country;

@@ -142,7 +142,8 @@ export class QuestionReader {
     let m: RegExpExecArray | null;
     while ((m = global.exec(this.text)) !== null) {
       if (this.free(m.index, m.index + m[0].length)) return m;
-      if (m[0].length === 0) global.lastIndex++;
+      // Try again from the next character: a shorter alternative may match outside the name.
+      global.lastIndex = m.index + 1;
     }
     return null;
   }

@@ -238,5 +238,37 @@ export const ROUND_5: readonly DevCase[] = [
   { question: "Top customers excluding the US", expect: "needs_clarification", names: ["excluding"] },
 ];
 
+/**
+ * Round 6, written after round 5 passed and run once before any change: 20/23. One answered with confidence but
+ * not as asked — "What did Liam Becker buy?" (listed orders, not products) — one read as data the shop lacks
+ * ("awaiting shipment" is pending), one failed after 3 corrections ("refunded or returned": returns are now
+ * found before the refunds failure family). Then tuned.
+ */
+export const ROUND_6: readonly DevCase[] = [
+  { question: "How many Sapiens books were sold this year?", sql: `SELECT sum(oi.quantity) FROM order_items oi JOIN orders o USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Sapiens' AND ${THIS_YEAR}` },
+  { question: "Total sales of the Cast Iron Skillet in the US", sql: `SELECT sum(oi.quantity * oi.unit_price) FROM order_items oi JOIN orders o USING (order_id) JOIN customers c USING (customer_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Cast Iron Skillet' AND c.country = 'US'` },
+  { question: "What did Liam Becker buy?", sql: "SELECT DISTINCT p.name FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE c.name = 'Liam Becker'" },
+  { question: "Average order value for German customers", sql: `SELECT avg(t) FROM (SELECT sum(oi.quantity * oi.unit_price) AS t FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.country = 'DE' GROUP BY o.order_id) x` },
+  { question: "On average, how many items does an order contain?", sql: "SELECT avg(n) FROM (SELECT order_id, sum(quantity) AS n FROM order_items GROUP BY order_id) t" },
+  { question: "Average revenue per product", sql: `SELECT avg(r) FROM (SELECT oi.product_id, sum(oi.quantity * oi.unit_price) AS r FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY oi.product_id) t` },
+  { question: "What percentage of orders contain electronics?", sql: "SELECT 100.0 * count(DISTINCT o.order_id) FILTER (WHERE p.category = 'electronics') / count(DISTINCT o.order_id) FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id)" },
+  { question: "Share of customers by country", sql: "SELECT country, 100.0 * count(*) / (SELECT count(*) FROM customers) FROM customers GROUP BY country" },
+  { question: "What percent of revenue came from the Espresso Machine last month?", sql: `SELECT 100.0 * sum(oi.quantity * oi.unit_price) FILTER (WHERE p.name = 'Espresso Machine') / sum(oi.quantity * oi.unit_price) FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND ${LAST_MONTH}` },
+  { question: "List customers with exactly 3 orders", sql: "SELECT c.name FROM customers c JOIN orders o USING (customer_id) GROUP BY c.customer_id, c.name HAVING count(*) = 3" },
+  { question: "How many customers have more than 2 orders this year?", sql: `SELECT count(*) FROM (SELECT customer_id FROM orders o WHERE ${THIS_YEAR} GROUP BY customer_id HAVING count(*) > 2) t` },
+  { question: "Show orders over $1,200", sql: "SELECT order_id, sum(quantity * unit_price) FROM order_items GROUP BY order_id HAVING sum(quantity * unit_price) > 1200" },
+  { question: "How many products cost between $20 and $50?", expect: "needs_clarification", names: ["between"] },
+  { question: "How many orders in Germny last month?", sql: `SELECT count(*) FROM orders o JOIN customers c USING (customer_id) WHERE c.country = 'DE' AND ${LAST_MONTH}` },
+  { question: "Revenue by countyr", sql: `SELECT c.country, sum(oi.quantity * oi.unit_price) FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY c.country` },
+  { question: "How many orders are awaiting shipment?", sql: "SELECT count(*) FROM orders WHERE status = 'pending'" },
+  { question: "How many orders were refunded or returned?", expect: "cannot_answer" },
+  { question: "What is the average shipping cost?", expect: "cannot_answer" },
+  { question: "Which warehouse ships the most orders?", expect: "cannot_answer" },
+  { question: "How many customers left us last year?", expect: "needs_clarification", names: ["left"] },
+  { question: "What's our best month ever for new customers?", sql: "SELECT date_trunc('month', signed_up_at)::date AS m, count(*) AS n FROM customers GROUP BY 1 ORDER BY n DESC LIMIT 1", ordered: true },
+  { question: "Revenue of the Galaxy Phone", expect: "needs_clarification", names: ["Galaxy", "Phone"] },
+  { question: "Orders per hour", expect: "needs_clarification", names: ["hour"] },
+];
+
 /** The whole development set. */
-export const DEV: readonly DevCase[] = [...NAMED_FILTERS, ...AVERAGES_PER_ENTITY, ...SHARES, ...THRESHOLDS, ...MISSPELLINGS, ...ASKS_BACK, ...CANNOT_ANSWER, ...ROUND_2, ...ROUND_3, ...ROUND_4, ...ROUND_5];
+export const DEV: readonly DevCase[] = [...NAMED_FILTERS, ...AVERAGES_PER_ENTITY, ...SHARES, ...THRESHOLDS, ...MISSPELLINGS, ...ASKS_BACK, ...CANNOT_ANSWER, ...ROUND_2, ...ROUND_3, ...ROUND_4, ...ROUND_5, ...ROUND_6];
