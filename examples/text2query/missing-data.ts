@@ -8,7 +8,7 @@
 const MISSING: Array<{ words: RegExp; lacks: string }> = [
   { words: /(?<!^)\breturns?\b(?! (?:the|a|an|all|me|only|each|every|top|list|just)\b)|\b(?:returned|returning (?:items?|products?|orders?)|rmas?|exchanges?|exchanged)\b/, lacks: "returns (orders record only delivered, shipped, cancelled or pending)" },
   {
-    words: /\b(?:shipping|delivery|transit|fulfil?ment|dispatch) (?:times?|days?|durations?|speeds?|dates?|costs?|fees?|prices?|carriers?|methods?|delays?)\b|\bhow (?:long|fast|quickly)\b|\b(?:delivered|shipped|arrived|arriving) (?:late|early|on time|in time)\b|\blate\b|(?<=\b(?:shipped|delivered|sent|shipping) )to\b|\bdeliver(?:y|ies)\b|\btime between\b|\b(?:late|delayed|on[- ]time) (?:deliver(?:y|ies)|orders?|shipments?)\b|\bcarriers?\b|\btracking\b|\bshipping\b|\bshipments?\b/,
+    words: /\b(?:shipping|delivery|transit|fulfil?ment|dispatch) (?:times?|days?|durations?|speeds?|dates?|costs?|fees?|prices?|carriers?|methods?|delays?)\b|\bhow (?:long|fast|quickly)\b|\b(?:delivered|shipped|arrived|arriving) (?:late|early|on time|in time)\b|\blate\b|\b(?:on|in) time\b|(?<=\b(?:shipped|delivered|sent|shipping) )to\b|\bdeliver(?:y|ies)\b|\btime between\b|\b(?:late|delayed|on[- ]time) (?:deliver(?:y|ies)|orders?|shipments?)\b|\bcarriers?\b|\btracking\b|\bshipping\b|\bshipments?\b/,
     lacks: "shipping or delivery times, costs or carriers (orders record only the day they were placed and their status)",
   },
   { words: /\b(?:profits?|margins?|cost of goods|cogs|expenses?|wholesale|suppliers?|vendors?|manufacturers?|brands?)\b/, lacks: "costs, suppliers or profit (products record only a list price)" },

@@ -88,7 +88,7 @@ function measureOf(r: QuestionReader, subject: Subject | undefined): Measure | "
   if (r.has(/\baverage order (?:value|size|total|amount)\b|\baov\b|\baverage basket(?: size| value| total)?\b|\baverage spend(?: per order)?\b(?! per)|\b(?:average|typical|mean) (?:value|size|total) of an? order\b/)) return "average_order_value";
   if (r.has(/\b(?:average|mean|avg|typical) (?:product |list |unit )?(?:price|cost)\b|\baverage cost\b/)) return "average_price";
   if (subject !== "orders" && r.has(/\bmost expensive\b|\bcheapest\b|\bpriciest\b|\bleast expensive\b|\bprices?\b|\bcosts?\b|\bpriced\b/)) return "price";
-  if (r.takeAll(/\bunits?\b|\b(?:best|top) ?sell(?:ing|ers?)\b|\bsold\b|\bmost (?:sold|popular|bought|ordered|purchased)\b|\bpopular\b|\bquantit(?:y|ies)\b|\bhow many (?=\w+ (?:(?:did|do|have) we )?sell\b)|\bsell(?:s)?\b|\bitems sold\b/) > 0)
+  if (r.takeAll(/\bunits?\b|\bcop(?:y|ies)\b|\b(?:best|top) ?sell(?:ing|ers?)\b|\bsold\b|\bmost (?:sold|popular|bought|ordered|purchased)\b|\bpopular\b|\bquantit(?:y|ies)\b|\bhow many (?=\w+ (?:(?:did|do|have) we )?sell\b)|\bsell(?:s)?\b|\bitems sold\b/) > 0)
     return "units";
   if (r.takeAll(/\b(?:revenue|sales|turnover|income|earn(?:ed|ings)?|made|make|spen[dt]|spending|brings? in|brought in|money|gmv|biggest spenders?|top spenders?|worth|(?:total )?value)\b/) > 0) return "revenue";
   if (r.has(/\bhow many times\b/)) return "times";
@@ -156,6 +156,8 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   if (named.status !== undefined && groupBy === "status") delete parts.status;
   if (named.country !== undefined && groupBy === "country") delete parts.country;
   if (named.category !== undefined && groupBy === "category") delete parts.category;
+  // An average order value is per order already: "average spend per order" is not grouped by order.
+  if (groupBy === "order" && measure === "average_order_value") groupBy = undefined;
   if (groupBy !== undefined) parts.groupBy = groupBy;
   if (never) parts.never = true;
   if (r.peek(/\borders?\b/)) parts.mentionsOrders = true;

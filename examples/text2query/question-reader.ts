@@ -58,7 +58,7 @@ export function editDistance(a: string, b: string, max = 2): number {
   return d[a.length]![b.length]!;
 }
 
-const SUFFIX = /(?:ies|ing|ed|ers|er|ions|ion|ly|es|s|y|e)$/;
+const SUFFIX = /(?:ies|ing|ed|ers|er|ions|ion|ly|es|s|y)$/;
 /** "delivery" and "delivered" are two words of one family, not a typo of each other. */
 const sameFamily = (a: string, b: string) => a.replace(SUFFIX, "") === b.replace(SUFFIX, "");
 

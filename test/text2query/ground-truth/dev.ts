@@ -270,5 +270,39 @@ export const ROUND_6: readonly DevCase[] = [
   { question: "Orders per hour", expect: "needs_clarification", names: ["hour"] },
 ];
 
+/**
+ * Round 7, written after round 6 passed and run once before any change: 20/25. Two answered wrongly with
+ * confidence — "Average spend per order in the UK" (grouped by order) and "delivered on time" (counted delivered
+ * orders) — three asked back ("copies", "an average order", "Revenu": a misspelling taken for another form of
+ * "revenue"). Then tuned.
+ */
+export const ROUND_7: readonly DevCase[] = [
+  { question: "How many Project Hail Mary copies did we sell?", sql: `SELECT sum(oi.quantity) FROM order_items oi JOIN orders o USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Project Hail Mary'` },
+  { question: "Revenue from Compost Bins this year", sql: `SELECT sum(oi.quantity * oi.unit_price) FROM order_items oi JOIN orders o USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Compost Bin' AND ${THIS_YEAR}` },
+  { question: "How many orders came from India?", sql: "SELECT count(*) FROM orders o JOIN customers c USING (customer_id) WHERE c.country = 'IN'" },
+  { question: "Number of customers in each country", sql: "SELECT country, count(*) FROM customers GROUP BY country" },
+  { question: "Average spend per order in the UK", sql: `SELECT avg(t) FROM (SELECT sum(oi.quantity * oi.unit_price) AS t FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.country = 'GB' GROUP BY o.order_id) x` },
+  { question: "What is the average number of orders per month?", sql: "SELECT avg(n) FROM (SELECT date_trunc('month', ordered_at), count(*) AS n FROM orders GROUP BY 1) t" },
+  { question: "How many units does an average order have?", sql: "SELECT avg(n) FROM (SELECT order_id, sum(quantity) AS n FROM order_items GROUP BY order_id) t" },
+  { question: "What share of orders come from each country?", sql: "SELECT c.country, 100.0 * count(*) / sum(count(*)) OVER () FROM orders o JOIN customers c USING (customer_id) GROUP BY c.country" },
+  { question: "What proportion of revenue comes from kitchen products?", sql: `SELECT 100.0 * sum(oi.quantity * oi.unit_price) FILTER (WHERE p.category = 'kitchen') / sum(oi.quantity * oi.unit_price) FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED}` },
+  { question: "Cancellation rate last month", sql: `SELECT 100.0 * count(*) FILTER (WHERE o.status = 'cancelled') / count(*) FROM orders o WHERE ${LAST_MONTH}` },
+  { question: "How many customers have placed exactly four orders?", sql: "SELECT count(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) = 4) t" },
+  { question: "Customers who ordered twice", sql: "SELECT c.name FROM customers c JOIN orders o USING (customer_id) GROUP BY c.customer_id, c.name HAVING count(*) = 2" },
+  { question: "How many orders above $750?", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY order_id HAVING sum(quantity * unit_price) > 750) t" },
+  { question: "How many products under $25?", sql: "SELECT count(*) FROM products WHERE price < 25" },
+  { question: "How many customers spent over $5,000 in total?", sql: `SELECT count(*) FROM (SELECT o.customer_id FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY o.customer_id HAVING sum(oi.quantity * oi.unit_price) > 5000) t` },
+  { question: "How many orders had more than 5 units?", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY order_id HAVING sum(quantity) > 5) t" },
+  { question: "How many custmoers ordered last month?", sql: `SELECT count(DISTINCT customer_id) FROM orders o WHERE ${LAST_MONTH}` },
+  { question: "Revenu this year", sql: `SELECT sum(oi.quantity * oi.unit_price) FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND ${THIS_YEAR}` },
+  { question: "How many orders were delivered on time?", expect: "cannot_answer" },
+  { question: "What is the profit on the Espresso Machine?", expect: "cannot_answer" },
+  { question: "How many customers are subscribed to the newsletter?", expect: "cannot_answer" },
+  { question: "Revenue from customers aged over 30", expect: "cannot_answer" },
+  { question: "How many orders did Noah place?", expect: "needs_clarification", names: ["Noah"] },
+  { question: "Which SKU sells best?", expect: "needs_clarification", names: ["SKU"] },
+  { question: "Revenue per sales channel", expect: "needs_clarification", names: ["channel"] },
+];
+
 /** The whole development set. */
-export const DEV: readonly DevCase[] = [...NAMED_FILTERS, ...AVERAGES_PER_ENTITY, ...SHARES, ...THRESHOLDS, ...MISSPELLINGS, ...ASKS_BACK, ...CANNOT_ANSWER, ...ROUND_2, ...ROUND_3, ...ROUND_4, ...ROUND_5, ...ROUND_6];
+export const DEV: readonly DevCase[] = [...NAMED_FILTERS, ...AVERAGES_PER_ENTITY, ...SHARES, ...THRESHOLDS, ...MISSPELLINGS, ...ASKS_BACK, ...CANNOT_ANSWER, ...ROUND_2, ...ROUND_3, ...ROUND_4, ...ROUND_5, ...ROUND_6, ...ROUND_7];
