@@ -168,7 +168,8 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
     if (threshold.entity === "customer") parts.subject = "customers";
     if (threshold.entity === "order") parts.subject = "orders";
     if (threshold.entity === "product") parts.subject = "products";
-    parts.measure = r.has(/\bhow many\b|\bnumber of\b|\bcount\b/) ? "count" : "list";
+    // Counted when asked how many, or for a bare noun phrase about orders ("Orders worth over $800 last month").
+    parts.measure = r.has(/\bhow many\b|\bnumber of\b|\bcount\b/) || (read === undefined && threshold.entity === "order") ? "count" : "list";
   }
 
   let unclear: string | undefined;

@@ -105,24 +105,25 @@ const opOf = (words: string | undefined): Threshold["op"] => OPS.find(([re]) => 
 /**
  * A threshold on a count ("more than 3 orders", "exactly two orders", "ordered twice", "repeat customers",
  * "orders with more than 3 items") or on an amount ("orders over $500", "customers who spent more than 1,000
- * dollars", "products over $100"), for the subject the question is about.
+ * dollars", "products over $100"), for the subject the question is about. Its words are locked: "worth over
+ * $800" is a threshold, not also revenue.
  */
 export function thresholdOf(r: QuestionReader, subject: "orders" | "customers" | "products" | undefined): Threshold | undefined {
   let m: RegExpExecArray | null;
   const countEntity = (): Threshold["entity"] => (subject === "products" ? "product" : "customer");
-  if ((m = r.take(new RegExp(`\\b(?:${OP} |with |having |has |have |placed |made )(?:an? )?${NUM}(?: or (more|fewer|less))? (?:orders?|times|purchases?)\\b`)))) {
+  if ((m = r.takeName(new RegExp(`\\b(?:${OP} |with |having |has |have |placed |made )(?:an? )?${NUM}(?: or (more|fewer|less))? (?:orders?|times|purchases?)\\b`)))) {
     const more = m[3];
     return { entity: countEntity(), of: "orders", op: more === "more" ? ">=" : more ? "<=" : opOf(m[1]), value: numberAt(m[2])! };
   }
-  if ((m = r.take(/\b(?:(more than|at least|only|just|exactly) )?(once|twice)\b/))) {
+  if ((m = r.takeName(/\b(?:(more than|at least|only|just|exactly) )?(once|twice)\b/))) {
     const n = m[2] === "once" ? 1 : 2;
     return { entity: countEntity(), of: "orders", op: m[1] ? opOf(m[1]) : "=", value: n };
   }
-  if (r.has(/\b(?:repeat|returning|recurring) (?:customers?|buyers?|clients?)\b/)) {
+  if (r.takeName(/\b(?:repeat|returning|recurring) (?:customers?|buyers?|clients?)\b/) !== null) {
     r.takeAll(/\b(?:customers?|buyers?|clients?)\b/);
     return { entity: "customer", of: "orders", op: ">", value: 1 };
   }
-  if ((m = r.take(new RegExp(`\\b(?:${OP} |with |having |containing |contain |bought |buy )(?:an? )?${NUM}(?: or (more|fewer|less))? (items?|units?|products?|different products|distinct products|lines?)\\b`)))) {
+  if ((m = r.takeName(new RegExp(`\\b(?:${OP} |with |having |containing |contain |bought |buy )(?:an? )?${NUM}(?: or (more|fewer|less))? (items?|units?|products?|different products|distinct products|lines?)\\b`)))) {
     const more = m[3];
     const lines = /product|line/.test(m[4]!);
     const entity: Threshold["entity"] = subject === "customers" ? "customer" : subject === "products" && !lines ? "product" : "order";
@@ -134,7 +135,7 @@ export function thresholdOf(r: QuestionReader, subject: "orders" | "customers" |
   m = r.peek(new RegExp(`(?:\\b${verb}\\s+)?(?:\\b${OP}\\s+)?${money}`));
   const currency = m !== null && /\$|dollar|usd|buck/.test(m[0]);
   if (m && ((currency && (m[1] !== undefined || m[2] !== undefined)) || (m[1] !== undefined && m[2] !== undefined))) {
-    r.take(new RegExp(escape(m[0])));
+    r.takeName(new RegExp(escape(m[0])));
     const value = Number(m[3] ?? m[5]) * (m[4] ?? m[6] ? 1000 : 1);
     const op = m[2] ? opOf(m[2]) : ">=";
     const sold = /revenue|sales|sold/.test(m[1] ?? "");

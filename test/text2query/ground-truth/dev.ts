@@ -304,5 +304,36 @@ export const ROUND_7: readonly DevCase[] = [
   { question: "Revenue per sales channel", expect: "needs_clarification", names: ["channel"] },
 ];
 
+/**
+ * Round 8, written after round 7 passed and run once before any change: 22/23. The miss listed the orders of
+ * "Orders worth over $800 last month" instead of counting them (a bare noun phrase about orders counts, as
+ * elsewhere: "worth" was read twice, as the threshold and as revenue). Then tuned.
+ */
+export const ROUND_8: readonly DevCase[] = [
+  { question: "How many Yo-Yos were sold last month?", sql: `SELECT sum(oi.quantity) FROM order_items oi JOIN orders o USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Yo-Yo' AND ${LAST_MONTH}` },
+  { question: "Which country buys the most Board Game: Settlers?", sql: `SELECT c.country, sum(oi.quantity) AS u FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Board Game: Settlers' GROUP BY c.country ORDER BY u DESC LIMIT 1`, ordered: true },
+  { question: "Revenue from French customers this year", sql: `SELECT sum(oi.quantity * oi.unit_price) FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.country = 'FR' AND ${THIS_YEAR}` },
+  { question: "How many customers from Australia have never ordered?", sql: "SELECT count(*) FROM customers c WHERE c.country = 'AU' AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)" },
+  { question: "Average number of items per order this year", sql: `SELECT avg(n) FROM (SELECT o.order_id, sum(oi.quantity) AS n FROM orders o JOIN order_items oi USING (order_id) WHERE ${THIS_YEAR} GROUP BY o.order_id) t` },
+  { question: "What is the average amount spent per customer?", sql: `SELECT avg(s) FROM (SELECT o.customer_id, sum(oi.quantity * oi.unit_price) AS s FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY o.customer_id) t` },
+  { question: "Average orders per week", sql: "SELECT avg(n) FROM (SELECT date_trunc('week', ordered_at), count(*) AS n FROM orders GROUP BY 1) t" },
+  { question: "Percentage of orders that are shipped", sql: "SELECT 100.0 * count(*) FILTER (WHERE status = 'shipped') / count(*) FROM orders" },
+  { question: "What share of customers are from Japan?", sql: "SELECT 100.0 * count(*) FILTER (WHERE country = 'JP') / count(*) FROM customers" },
+  { question: "Revenue share of each category this year", sql: `SELECT p.category, 100.0 * sum(oi.quantity * oi.unit_price) / sum(sum(oi.quantity * oi.unit_price)) OVER () FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND ${THIS_YEAR} GROUP BY p.category` },
+  { question: "Number of customers with exactly 6 orders", sql: "SELECT count(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) = 6) t" },
+  { question: "How many customers have ordered more than 12 times?", sql: "SELECT count(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) > 12) t" },
+  { question: "Orders worth over $800 last month", sql: `SELECT count(*) FROM (SELECT o.order_id FROM orders o JOIN order_items oi USING (order_id) WHERE ${LAST_MONTH} GROUP BY o.order_id HAVING sum(oi.quantity * oi.unit_price) > 800) t` },
+  { question: "Which electronics cost more than $150?", sql: "SELECT name, price FROM products WHERE category = 'electronics' AND price > 150" },
+  { question: "How many producst are there?", sql: "SELECT count(*) FROM products" },
+  { question: "Top 5 custoemrs by revenue", sql: `SELECT c.name, sum(oi.quantity * oi.unit_price) AS r FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY c.customer_id, c.name ORDER BY r DESC LIMIT 5`, ordered: true },
+  { question: "How many orders were delivered to the wrong address?", expect: "cannot_answer" },
+  { question: "What is the average customer rating?", expect: "cannot_answer" },
+  { question: "How many items are in stock?", expect: "cannot_answer" },
+  { question: "Which marketing campaign brought the most revenue?", expect: "cannot_answer" },
+  { question: "How many orders did the Smiths place?", expect: "needs_clarification", names: ["Smiths"] },
+  { question: "Revenue on Black Friday", expect: "needs_clarification", names: ["Black", "Friday"] },
+  { question: "What's the churn rate?", expect: "needs_clarification", names: ["churn"] },
+];
+
 /** The whole development set. */
-export const DEV: readonly DevCase[] = [...NAMED_FILTERS, ...AVERAGES_PER_ENTITY, ...SHARES, ...THRESHOLDS, ...MISSPELLINGS, ...ASKS_BACK, ...CANNOT_ANSWER, ...ROUND_2, ...ROUND_3, ...ROUND_4, ...ROUND_5, ...ROUND_6, ...ROUND_7];
+export const DEV: readonly DevCase[] = [...NAMED_FILTERS, ...AVERAGES_PER_ENTITY, ...SHARES, ...THRESHOLDS, ...MISSPELLINGS, ...ASKS_BACK, ...CANNOT_ANSWER, ...ROUND_2, ...ROUND_3, ...ROUND_4, ...ROUND_5, ...ROUND_6, ...ROUND_7, ...ROUND_8];
