@@ -90,7 +90,7 @@ function orders(p: QuestionParts): ComposedQuery {
   // Customers counted over orders ("customers who ordered last month") are distinct customers.
   const countCustomers = measure === "count" && p.subject === "customers" && p.groupBy !== "customer" && p.customerName === undefined;
   const [expr, alias] =
-    measure === "revenue" ? [REVENUE, "revenue"] : measure === "units" ? ["sum(oi.quantity)", "units"] : countCustomers ? ["count(DISTINCT o.customer_id)", "customers"] : [needsItems ? "count(DISTINCT o.order_id)" : "count(*)", "orders"];
+    measure === "revenue" ? [g ? REVENUE : `coalesce(${REVENUE}, 0)`, "revenue"] : measure === "units" ? [g ? "sum(oi.quantity)" : "coalesce(sum(oi.quantity), 0)", "units"] : countCustomers ? ["count(DISTINCT o.customer_id)", "customers"] : [needsItems ? "count(DISTINCT o.order_id)" : "count(*)", "orders"];
   const sql = `SELECT ${g ? `${g.select}, ` : ""}${expr} AS ${alias} FROM ${from}${where(conditions)}${g ? ` GROUP BY ${g.group}` : ""}${ordering(p, alias, g !== undefined)}`;
   return { sql, tables, plan: `${alias === "orders" ? "Count orders" : alias === "customers" ? "Count distinct customers who ordered" : alias === "units" ? "Sum units sold" : "Sum revenue (quantity × unit price)"}${g ? ` per ${p.groupBy}` : ""}${sales && !p.status ? " of orders not cancelled" : ""}${filterLabel(p)}${p.order ? `; ${p.order === "desc" ? "top" : "bottom"} ${p.limit}` : ""}.` };
 }
@@ -106,6 +106,7 @@ export function unsupported(p: QuestionParts): string | undefined {
   if (p.never && ((p.groupBy !== undefined && p.groupBy !== "product" && p.groupBy !== "customer") || p.measure === "average_order_value" || (p.subject === "products" && ORDER_FILTERS(p)))) return "never ordered, combined with a grouping, an average or an order filter";
   if (p.threshold !== undefined && (p.groupBy !== undefined || p.order !== undefined)) return "a threshold combined with a grouping or a ranking";
   if (p.averagePer !== undefined && p.order !== undefined) return "an average per entity combined with a ranking";
+  if (p.measure === "average_order_value" && (p.groupBy === "category" || p.groupBy === "product")) return "an average order value by category or product (an order holds several)";
   if ((p.measure === "price" || p.measure === "average_price") && (ORDER_FILTERS(p) || (p.groupBy !== undefined && p.groupBy !== "category" && p.groupBy !== "product")))
     return "list prices by order, customer or period (products have one current list price)";
   const catalogOnly = p.subject === "products" && ["count", "list"].includes(p.measure) && p.order === undefined && !ORDER_FILTERS(p);

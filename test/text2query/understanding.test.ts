@@ -5,7 +5,7 @@ import { readQuestion } from "../../examples/text2query/question-parts.js";
 import { SqlRunner } from "../../examples/text2query/sql-runner.js";
 import { buildText2QueryWorkflow } from "../../examples/text2query/workflow.js";
 import { answersLike } from "./ground-truth/compare.js";
-import { ASKS_BACK, AVERAGES_PER_ENTITY, CANNOT_ANSWER, MISSPELLINGS, NAMED_FILTERS, ROUND_2, ROUND_3, ROUND_4, ROUND_5, ROUND_6, ROUND_7, ROUND_8, SHARES, THRESHOLDS, type DevCase } from "./ground-truth/dev.js";
+import { ASKS_BACK, AVERAGES_PER_ENTITY, CANNOT_ANSWER, MISSPELLINGS, NAMED_FILTERS, ROUND_2, ROUND_3, ROUND_4, ROUND_5, ROUND_6, ROUND_7, ROUND_8, ROUND_9, SHARES, THRESHOLDS, type DevCase } from "./ground-truth/dev.js";
 
 /**
  * The demo never answers confidently wrong (issue 27): every word of a question becomes part of the SQL, or the
@@ -114,6 +114,10 @@ describe("example demo model: understood, asked back, or 'the data cannot tell' 
 
   it("answers the eighth round (measured 22/23 before tuning on them)", async () => {
     expect(await misses(ROUND_8)).toEqual([]);
+  }, 60_000);
+
+  it("answers the ninth round (measured 14/20 before tuning on them; two known limits asked back)", async () => {
+    expect(await misses(ROUND_9)).toEqual([]);
   }, 60_000);
 
   it("asks back rather than leave out a part it cannot combine (a threshold with a grouping, prices by order filters)", async () => {
