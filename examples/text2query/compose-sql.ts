@@ -1,52 +1,14 @@
-import type { Dimension, QuestionParts } from "./question-parts.js";
+import { filterLabel, groupColumn, literal, orderFilters, ordering, periodFilter, REVENUE, where, type ComposedQuery } from "./compose-common.js";
+import { averagePerEntity, share, threshold } from "./compose-derived.js";
+import type { QuestionParts } from "./question-parts.js";
 
 /**
  * Composes one PostgreSQL SELECT from a question's parts (question-parts.ts), following the conventions the
  * generation prompt states: revenue = sum(quantity × unit_price) and units sold count orders not cancelled
- * unless a status is asked for; periods are relative to current_date.
+ * unless a status is asked for; periods are relative to current_date. Thresholds, averages per entity and
+ * shares are in compose-derived.ts.
  */
-export interface ComposedQuery {
-  sql: string;
-  tables: string[];
-  plan: string;
-}
-
-const REVENUE = "sum(oi.quantity * oi.unit_price)";
-const TIME_DIMENSIONS = new Set<Dimension>(["month", "year", "week", "day"]);
-
-function groupColumn(d: Dimension, date: string): { select: string; group: string } {
-  switch (d) {
-    case "status":
-      return { select: "o.status", group: "o.status" };
-    case "country":
-      return { select: "c.country", group: "c.country" };
-    case "category":
-      return { select: "p.category", group: "p.category" };
-    case "product":
-      return { select: "p.name", group: "p.product_id, p.name" };
-    case "customer":
-      return { select: "c.name", group: "c.customer_id, c.name" };
-    case "year":
-      return { select: `extract(year FROM ${date})::int AS year`, group: "1" };
-    case "day":
-      return { select: `${date} AS day`, group: "1" };
-    default:
-      return { select: `date_trunc('${d}', ${date})::date AS ${d}`, group: "1" };
-  }
-}
-
-function periodFilter(p: QuestionParts, column: string): string[] {
-  if (p.period === undefined) return [];
-  return [`${column} >= ${p.period.from}`, ...(p.period.to !== undefined ? [`${column} < ${p.period.to}`] : [])];
-}
-
-const where = (conditions: string[]) => (conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "");
-
-function ordering(p: QuestionParts, measure: string, grouped: boolean): string {
-  if (p.order !== undefined) return ` ORDER BY ${measure} ${p.order.toUpperCase()}${p.limit !== undefined ? ` LIMIT ${p.limit}` : ""}`;
-  if (!grouped) return "";
-  return p.groupBy !== undefined && TIME_DIMENSIONS.has(p.groupBy) ? " ORDER BY 1" : ` ORDER BY ${measure} DESC`;
-}
+export type { ComposedQuery } from "./compose-common.js";
 
 /** Customers who never ordered, products never ordered: anti-joins. */
 function never(p: QuestionParts): ComposedQuery {
@@ -61,14 +23,6 @@ function never(p: QuestionParts): ComposedQuery {
   return { sql: `SELECT ${select} FROM customers c${where(conditions)}${p.measure === "count" ? "" : " ORDER BY c.name"}`, tables: ["customers", "orders"], plan: "Customers with no orders (an anti-join with NOT EXISTS)." };
 }
 
-/** Customers with more than N orders (in the period, of a status). */
-function frequentCustomers(p: QuestionParts): ComposedQuery {
-  const conditions = [...(p.status ? [`o.status = '${p.status}'`] : []), ...periodFilter(p, "o.ordered_at"), ...(p.country ? [`c.country = '${p.country}'`] : [])];
-  const inner = `SELECT c.customer_id, c.name, count(*) AS orders FROM customers c JOIN orders o USING (customer_id)${where(conditions)} GROUP BY c.customer_id, c.name HAVING count(*) > ${p.moreThanOrders}`;
-  const sql = p.measure === "count" ? `SELECT count(*) AS customers FROM (${inner}) t` : `SELECT name, orders FROM (${inner}) t ORDER BY orders DESC`;
-  return { sql, tables: ["customers", "orders"], plan: `Count orders per customer, keep customers with more than ${p.moreThanOrders}.` };
-}
-
 /** Questions about customers themselves: how many, who, signed up when, from where. */
 function customers(p: QuestionParts): ComposedQuery {
   const conditions = [...(p.country ? [`c.country = '${p.country}'`] : []), ...periodFilter(p, "c.signed_up_at")];
@@ -80,11 +34,16 @@ function customers(p: QuestionParts): ComposedQuery {
 
 /** Questions about the catalog: how many products, which, prices. */
 function catalog(p: QuestionParts): ComposedQuery {
-  const conditions = p.category ? [`p.category = '${p.category}'`] : [];
+  const conditions = [...(p.category ? [`p.category = '${p.category}'`] : []), ...(p.product ? [`p.name = ${literal(p.product)}`] : [])];
   const byCategory = p.groupBy === "category";
   if (p.measure === "average_price") {
     const sql = `SELECT ${byCategory ? "p.category, " : ""}round(avg(p.price), 2) AS average_price FROM products p${where(conditions)}${byCategory ? " GROUP BY p.category ORDER BY p.category" : ""}`;
     return { sql, tables: ["products"], plan: "Average list price of products." };
+  }
+  if (p.measure === "price" && byCategory) {
+    const order = p.order === "asc" ? "ASC" : "DESC";
+    const sql = `SELECT DISTINCT ON (p.category) p.category, p.name, p.price FROM products p${where(conditions)} ORDER BY p.category, p.price ${order}`;
+    return { sql, tables: ["products"], plan: `The ${order === "ASC" ? "cheapest" : "most expensive"} product of each category.` };
   }
   if (p.measure === "price") {
     const order = p.order === "asc" ? "ASC" : "DESC";
@@ -98,36 +57,27 @@ function catalog(p: QuestionParts): ComposedQuery {
   return { sql: `SELECT p.name, p.category, p.price FROM products p${where(conditions)} ORDER BY p.name`, tables: ["products"], plan: "List products matching the filters." };
 }
 
-/** Share of orders with a status (cancelled unless another is named), in percent. */
-function share(p: QuestionParts): ComposedQuery {
-  const status = p.status ?? "cancelled";
-  const g = p.groupBy !== undefined && p.groupBy !== "status" && p.groupBy !== "category" && p.groupBy !== "product" ? groupColumn(p.groupBy, "o.ordered_at") : undefined;
-  const joins = p.country !== undefined || g?.select.startsWith("c.") ? " JOIN customers c USING (customer_id)" : "";
-  const conditions = [...periodFilter(p, "o.ordered_at"), ...(p.country ? [`c.country = '${p.country}'`] : [])];
-  const measure = `${status}_percent`;
-  const sql = `SELECT ${g ? `${g.select}, ` : ""}round(100.0 * count(*) FILTER (WHERE o.status = '${status}') / count(*), 1) AS ${measure} FROM orders o${joins}${where(conditions)}${g ? ` GROUP BY ${g.group}` : ""}${ordering(p, measure, g !== undefined)}`;
-  return { sql, tables: joins ? ["orders", "customers"] : ["orders"], plan: `Percentage of orders with status ${status}.` };
-}
-
 /** Counts of orders, revenue, units sold, average order value: facts about orders, grouped and filtered. */
 function orders(p: QuestionParts): ComposedQuery {
   let measure = p.measure;
   if (measure === "list" && (p.groupBy !== undefined || p.order !== undefined))
     measure = p.subject === "products" || p.groupBy === "product" ? "units" : p.groupBy === "customer" && !p.mentionsOrders ? "revenue" : "count";
   const g = p.groupBy !== undefined ? groupColumn(p.groupBy, "o.ordered_at") : undefined;
-  const needsProducts = p.category !== undefined || p.groupBy === "category" || p.groupBy === "product";
+  const f = orderFilters(p);
+  const productList = measure === "list" && p.subject === "products";
+  const needsProducts = f.products || p.groupBy === "category" || p.groupBy === "product" || productList;
   const needsItems = needsProducts || measure === "revenue" || measure === "units" || measure === "average_order_value";
-  const needsCustomers = p.country !== undefined || p.customerName !== undefined || p.groupBy === "country" || p.groupBy === "customer";
+  const needsCustomers = f.customers || p.groupBy === "country" || p.groupBy === "customer";
   const from = `orders o${needsCustomers ? " JOIN customers c USING (customer_id)" : ""}${needsItems ? " JOIN order_items oi USING (order_id)" : ""}${needsProducts ? " JOIN products p USING (product_id)" : ""}`;
   const tables = ["orders", ...(needsCustomers ? ["customers"] : []), ...(needsItems ? ["order_items"] : []), ...(needsProducts ? ["products"] : [])];
   const sales = measure === "revenue" || measure === "units" || measure === "average_order_value";
-  const conditions = [
-    ...(p.status ? [`o.status = '${p.status}'`] : sales ? ["o.status <> 'cancelled'"] : []),
-    ...(p.country ? [`c.country = '${p.country}'`] : []),
-    ...(p.customerName ? [`c.name = '${p.customerName.replace(/'/g, "''")}'`] : []),
-    ...(p.category ? [`p.category = '${p.category}'`] : []),
-    ...periodFilter(p, "o.ordered_at"),
-  ];
+  const conditions = [...(sales && !p.status ? ["o.status <> 'cancelled'"] : []), ...f.conditions];
+  if (productList) return { sql: `SELECT DISTINCT p.name FROM ${from}${where(conditions)} ORDER BY p.name`, tables, plan: `Products in matching orders${filterLabel(p)}.` };
+  // "Which customers bought the Mini Drone?": the customers, once each.
+  if (measure === "list" && p.subject === "customers") {
+    const joined = needsCustomers ? from : from.replace(/^orders o/, "orders o JOIN customers c USING (customer_id)");
+    return { sql: `SELECT DISTINCT c.name FROM ${joined}${where(conditions)} ORDER BY c.name`, tables: needsCustomers ? tables : [...tables, "customers"], plan: `Customers with matching orders${filterLabel(p)}.` };
+  }
   if (measure === "list") {
     return { sql: `SELECT o.order_id, o.status, o.ordered_at FROM ${from}${where(conditions)} ORDER BY o.ordered_at DESC, o.order_id DESC LIMIT 100`, tables, plan: "List the most recent matching orders." };
   }
@@ -140,20 +90,41 @@ function orders(p: QuestionParts): ComposedQuery {
   // Customers counted over orders ("customers who ordered last month") are distinct customers.
   const countCustomers = measure === "count" && p.subject === "customers" && p.groupBy !== "customer" && p.customerName === undefined;
   const [expr, alias] =
-    measure === "revenue" ? [REVENUE, "revenue"] : measure === "units" ? ["sum(oi.quantity)", "units"] : countCustomers ? ["count(DISTINCT o.customer_id)", "customers"] : [needsItems ? "count(DISTINCT o.order_id)" : "count(*)", "orders"];
+    measure === "revenue" ? [g ? REVENUE : `coalesce(${REVENUE}, 0)`, "revenue"] : measure === "units" ? [g ? "sum(oi.quantity)" : "coalesce(sum(oi.quantity), 0)", "units"] : countCustomers ? ["count(DISTINCT o.customer_id)", "customers"] : [needsItems ? "count(DISTINCT o.order_id)" : "count(*)", "orders"];
   const sql = `SELECT ${g ? `${g.select}, ` : ""}${expr} AS ${alias} FROM ${from}${where(conditions)}${g ? ` GROUP BY ${g.group}` : ""}${ordering(p, alias, g !== undefined)}`;
-  const filters = [p.status && `status ${p.status}`, p.country && `country ${p.country}`, p.category && `category ${p.category}`, p.period?.label].filter(Boolean).join(", ");
-  return { sql, tables, plan: `${alias === "orders" ? "Count orders" : alias === "customers" ? "Count distinct customers who ordered" : alias === "units" ? "Sum units sold" : "Sum revenue (quantity × unit price)"}${g ? ` per ${p.groupBy}` : ""}${sales && !p.status ? " of orders not cancelled" : ""}${filters ? `; filters: ${filters}` : ""}${p.order ? `; ${p.order === "desc" ? "top" : "bottom"} ${p.limit}` : ""}.` };
+  return { sql, tables, plan: `${alias === "orders" ? "Count orders" : alias === "customers" ? "Count distinct customers who ordered" : alias === "units" ? "Sum units sold" : "Sum revenue (quantity × unit price)"}${g ? ` per ${p.groupBy}` : ""}${sales && !p.status ? " of orders not cancelled" : ""}${filterLabel(p)}${p.order ? `; ${p.order === "desc" ? "top" : "bottom"} ${p.limit}` : ""}.` };
+}
+
+const ORDER_FILTERS = (p: QuestionParts) => p.status !== undefined || p.country !== undefined || p.customerName !== undefined || p.period !== undefined;
+
+/**
+ * Combinations of parts the composers below cannot express: the demo asks back naming them rather than leave
+ * one out (a grouping, a ranking or a filter silently dropped is a confidently wrong answer).
+ */
+export function unsupported(p: QuestionParts): string | undefined {
+  if (p.measure === "share") return undefined;
+  if (p.never && ((p.groupBy !== undefined && p.groupBy !== "product" && p.groupBy !== "customer") || p.measure === "average_order_value" || (p.subject === "products" && ORDER_FILTERS(p)))) return "never ordered, combined with a grouping, an average or an order filter";
+  if (p.threshold !== undefined && (p.groupBy !== undefined || p.order !== undefined)) return "a threshold combined with a grouping or a ranking";
+  if (p.averagePer !== undefined && p.order !== undefined) return "an average per entity combined with a ranking";
+  if (p.measure === "average_order_value" && (p.groupBy === "category" || p.groupBy === "product")) return "an average order value by category or product (an order holds several)";
+  if ((p.measure === "price" || p.measure === "average_price") && (ORDER_FILTERS(p) || (p.groupBy !== undefined && p.groupBy !== "category" && p.groupBy !== "product")))
+    return "list prices by order, customer or period (products have one current list price)";
+  const catalogOnly = p.subject === "products" && ["count", "list"].includes(p.measure) && p.order === undefined && !ORDER_FILTERS(p);
+  if (catalogOnly && p.measure === "count" && p.product !== undefined) return `how many of the product ${p.product} (sold? ordered? in stock?)`;
+  if (catalogOnly && p.groupBy !== undefined && p.groupBy !== "category" && p.groupBy !== "product") return `products per ${p.groupBy}`;
+  return undefined;
 }
 
 export function composeSql(p: QuestionParts): ComposedQuery {
-  if (p.never) return never(p);
-  if (p.moreThanOrders !== undefined) return frequentCustomers(p);
   if (p.measure === "share") return share(p);
-  const aboutCustomers = p.subject === "customers" && (p.measure === "count" || p.measure === "list") && (p.signups || p.period === undefined) && p.customerName === undefined;
+  if (p.never) return never(p);
+  if (p.threshold !== undefined) return threshold(p);
+  if (p.averagePer !== undefined) return averagePerEntity(p);
+  const aboutCustomers = p.subject === "customers" && (p.measure === "count" || p.measure === "list") && (p.signups || p.period === undefined) && p.customerName === undefined && !p.status && !p.category && !p.product;
   if (aboutCustomers && p.groupBy !== "customer" && p.groupBy !== "status" && p.groupBy !== "category" && p.groupBy !== "product" && (p.order === undefined || p.groupBy !== undefined))
     return customers(p);
-  if (p.subject === "products" && ["count", "list", "price", "average_price"].includes(p.measure) && p.groupBy !== "product" && p.order === undefined) return catalog(p);
+  const aboutCatalog = p.subject === "products" && ["count", "list", "price", "average_price"].includes(p.measure) && p.groupBy !== "product" && p.order === undefined && !p.status && !p.country && !p.customerName && p.period === undefined;
+  if (aboutCatalog) return catalog(p);
   if (p.measure === "price" || p.measure === "average_price") return catalog(p);
   return orders(p);
 }

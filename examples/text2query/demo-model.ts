@@ -2,9 +2,9 @@ import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager
 import { BaseChatModel, type BaseChatModelParams } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
-import { composeSql } from "./compose-sql.js";
+import { composeSql, unsupported } from "./compose-sql.js";
 import { STAGE_MARKERS } from "./prompts.js";
-import { questionParts, type QuestionParts } from "./question-parts.js";
+import { readQuestion, type QuestionParts, type Reading } from "./question-parts.js";
 
 /**
  * What the demo understands of a question: the SQL it writes first (sometimes wrong, as real models' first
@@ -39,22 +39,44 @@ function understand(question: string): Understanding | undefined {
   if (REFUNDS.test(question)) {
     return { tables: ["orders"], plan: "Refunds would be in a refunds table joined to orders.", first: REFUND_ATTEMPTS[0]!, fix: (attempt) => REFUND_ATTEMPTS[Math.min(attempt, 2)]! };
   }
-  const parts = questionParts(question);
-  if (parts === undefined) return undefined;
+  const reading = readQuestion(question);
+  const parts = reading.parts;
+  if (parts === undefined || unsupported(parts) !== undefined) return undefined;
   const { sql, tables, plan } = composeSql(parts);
+  const read = reading.corrections.map((c) => `"${c.typed}" read as "${c.read}"`).join(", ");
   const mistake = MISTAKES.find((m) => m.applies(question, parts));
-  return { tables, plan, first: mistake ? mistake.wrong(sql) : sql, fix: () => sql };
+  return { tables, plan: read ? `${plan} (${read})` : plan, first: mistake ? mistake.wrong(sql) : sql, fix: () => sql };
 }
 
 const OUT_OF_SCOPE = /\b(weather|joke|poem|recipe|song|stock price|horoscope|translate|president)\b/i;
 
-export type DemoIntent = "sql_query" | "needs_clarification" | "out_of_scope";
+export type DemoIntent = "sql_query" | "needs_clarification" | "out_of_scope" | "cannot_answer";
 
-export function classify(question: string): { intent: DemoIntent; confidence: number } {
+const quoted = (words: string[]) => words.map((w) => `"${w}"`).join(", ");
+
+/** Why the demo asks back or cannot answer, in words for the user. */
+function reasonOf(reading: Reading): string {
+  if (reading.missing !== undefined) return `The shop's data cannot tell: it has no ${reading.missing.lacks}, so "${reading.missing.asked}" cannot be answered from it.`;
+  if (reading.unknown.length > 0) return `I did not understand ${quoted(reading.unknown)}. Please rephrase with what the data holds: orders (status, date), customers (name, country, sign-up date), products (name, category, price), revenue and units sold.`;
+  if (reading.unclear !== undefined) return `Please be more specific: ${reading.unclear}`;
+  const combination = reading.parts !== undefined ? unsupported(reading.parts) : undefined;
+  if (combination !== undefined) return `I cannot answer ${combination} in one query yet. Please ask for one of them.`;
+  return "Please be more specific: which data (orders, customers, products, revenue) and which period?";
+}
+
+/**
+ * The intent of a question, how sure the demo is that it can answer it as understood, and (when it does not
+ * answer) why: words it did not understand (asks back, naming them) or data the shop does not record (cannot
+ * answer). Both come with low confidence: below 0.5.
+ */
+export function classify(question: string): { intent: DemoIntent; confidence: number; reason?: string } {
   const jitter = (hash(question) % 50) / 1000; // 0 … 0.049, stable per question
   if (OUT_OF_SCOPE.test(question)) return { intent: "out_of_scope", confidence: 0.95 - jitter / 2 };
-  if (understand(question) !== undefined) return { intent: "sql_query", confidence: 0.93 - jitter };
-  return { intent: "needs_clarification", confidence: 0.62 - jitter };
+  const reading = readQuestion(question);
+  if (reading.missing !== undefined) return { intent: "cannot_answer", confidence: 0.2 - jitter, reason: reasonOf(reading) };
+  if (REFUNDS.test(question)) return { intent: "sql_query", confidence: 0.93 - jitter };
+  if (reading.parts !== undefined && unsupported(reading.parts) === undefined) return { intent: "sql_query", confidence: (reading.corrections.length > 0 ? 0.86 : 0.93) - jitter };
+  return { intent: "needs_clarification", confidence: (reading.unknown.length > 0 ? 0.3 : 0.4) - jitter, reason: reasonOf(reading) };
 }
 
 function hash(text: string): number {
@@ -130,8 +152,8 @@ export class DemoChatModel extends BaseChatModel {
 
   private answer(system: string, user: string): string {
     if (system.startsWith(STAGE_MARKERS.intent)) {
-      const { intent, confidence } = classify(user);
-      return JSON.stringify({ intent, confidence: Number(confidence.toFixed(3)) });
+      const { intent, confidence, reason } = classify(user);
+      return JSON.stringify({ intent, confidence: Number(confidence.toFixed(3)), ...(reason !== undefined ? { reason } : {}) });
     }
     const question = /^Question: (.*)$/m.exec(user)?.[1] ?? user;
     const understood = understand(question);

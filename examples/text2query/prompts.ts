@@ -8,9 +8,15 @@ export const STAGE_MARKERS = {
   correction: "[correction]",
 } as const;
 
-export const INTENT_PROMPT = `${STAGE_MARKERS.intent} You classify questions sent to a SQL assistant for an online shop.
-Answer with JSON only: {"intent": one of "sql_query" (answerable from the shop's database), "needs_clarification"
-(about the data but too vague to answer), "out_of_scope" (not about the data), "confidence": a number in [0, 1]}.`;
+export const INTENT_PROMPT = `${STAGE_MARKERS.intent} You classify questions sent to a SQL assistant for an online shop whose
+database holds only this schema:
+${SCHEMA_DESCRIPTION}
+Answer with JSON only: {"intent": one of "sql_query" (answerable from this schema), "needs_clarification" (about
+the data but vague, or with words you cannot map to the schema: ask back), "cannot_answer" (about the shop, but the
+schema does not record it, e.g. returns, shipping times, costs), "out_of_scope" (not about the data), "confidence":
+a number in [0, 1], how sure you are that the question can be answered correctly as you understood it (below 0.5
+when you ask back or cannot answer), "reason": for needs_clarification, the words you did not understand; for
+cannot_answer, what the data lacks}. Never answer a different question than the one asked.`;
 
 export const REASONING_PROMPT = `${STAGE_MARKERS.reasoning} You plan SQL queries over this PostgreSQL schema:
 ${SCHEMA_DESCRIPTION}

@@ -1,19 +1,20 @@
+import { missingData } from "./missing-data.js";
+import { correctSpelling, QuestionReader, tokenize } from "./question-reader.js";
+import { dimensionOf, NUM, numberAt, periodOf, thresholdOf, type Dimension, type Period, type Threshold } from "./question-words.js";
+import { categoryOf, shopMatchers, type VocabularyMatchers } from "./vocabulary.js";
+
 /**
  * Reads a question about the shop as parts — what to measure, of what, grouped by what, filtered how, over
  * which period, in which order and how many — so SQL can be composed from them (compose-sql.ts) instead of
- * matched against a fixed list of phrasings. Pure and deterministic: the demo model's understanding.
+ * matched against a fixed list of phrasings. Every word is either understood or reported: the words left over
+ * (question-reader.ts) make the demo ask back instead of answering something else. Pure and deterministic.
  */
 
+export type { Dimension, Period, Threshold } from "./question-words.js";
 export type Subject = "orders" | "customers" | "products";
 export type Measure = "count" | "revenue" | "units" | "average_order_value" | "average_price" | "list" | "price" | "share";
-export type Dimension = "status" | "country" | "category" | "month" | "year" | "week" | "day" | "product" | "customer";
-
-export interface Period {
-  /** SQL expressions over `current_date`: from (inclusive) and to (exclusive). */
-  from: string;
-  to?: string;
-  label: string;
-}
+/** What an average per entity or a share is taken of. */
+export type Base = "orders" | "customers" | "products" | "revenue" | "units" | "lines";
 
 export interface QuestionParts {
   subject: Subject;
@@ -22,172 +23,204 @@ export interface QuestionParts {
   status?: string;
   country?: string;
   category?: string;
+  /** A product named in the question ("Smart Watch"), as its name in the data. */
+  product?: string;
+  /** A customer named in the question ("Olivia Smith"), as their name in the data. */
+  customerName?: string;
   period?: Period;
   /** Customers who never ordered, products never ordered. */
   never?: boolean;
-  /** "more than N orders" */
-  moreThanOrders?: number;
+  /** "exactly 2 orders", "more than 3 orders", "orders over $500", "products under $20". */
+  threshold?: Threshold;
+  /** "average items per order", "average spend per customer": the average over `averagePer` of `base` per entity. */
+  averagePer?: Dimension;
+  /** What a share or an average per entity is of. */
+  base?: Base;
   /** The question names orders ("placed the most orders"), so a ranking of customers counts them. */
   mentionsOrders?: boolean;
-  /** A customer named in the question ("Olivia Smith"). */
-  customerName?: string;
   /** The period is about sign-ups, not orders. */
   signups?: boolean;
   order?: "desc" | "asc";
   limit?: number;
 }
 
-const NUMBERS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, twenty: 20 };
-const COUNTRY_NAMES: Array<[RegExp, string]> = [
-  [/\b(?:united states|usa|america|american)\b/, "US"],
-  [/\b(?:germany|german)\b/, "DE"],
-  [/\b(?:france|french)\b/, "FR"],
-  [/\b(?:united kingdom|uk|britain|british|england)\b/, "GB"],
-  [/\b(?:japan|japanese)\b/, "JP"],
-  [/\b(?:brazil|brazilian)\b/, "BR"],
-  [/\b(?:india|indian)\b/, "IN"],
-  [/\b(?:canada|canadian)\b/, "CA"],
-  [/\b(?:australia|australian)\b/, "AU"],
-  [/\b(?:spain|spanish)\b/, "ES"],
-];
-/** Two-letter codes as typed (upper case), so "us" and "in" stay words. */
-const COUNTRY_CODE = /\b(US|DE|FR|GB|UK|JP|BR|IN|CA|AU|ES)\b/;
-const CATEGORY = /\b(books?|electronics?|garden(?:ing)?|kitchen|toys?)\b/;
-const STATUS = /\b(delivered|shipped|cancell?ed|pending|open)\b/;
-const DIMENSION_WORDS: Record<string, Dimension> = {
-  status: "status", statuses: "status", country: "country", countries: "country", category: "category", categories: "category",
-  month: "month", months: "month", year: "year", years: "year", week: "week", weeks: "week", day: "day", days: "day", date: "day",
-  product: "product", products: "product", customer: "customer", customers: "customer",
-};
-
-function numberAt(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  return /^\d+$/.test(text) ? Number.parseInt(text, 10) : NUMBERS[text];
+/** What the demo made of a question: parts to compose SQL from, or why it cannot (words it did not understand, data the shop lacks). */
+export interface Reading {
+  parts?: QuestionParts;
+  /** Words (as typed) no recogniser understood: the demo asks back naming them. */
+  unknown: string[];
+  /** Something it understood but cannot answer as asked ("a share of what?"). */
+  unclear?: string;
+  /** What the question asks that the data does not record. */
+  missing?: { asked: string; lacks: string };
+  /** Misspelt words read as schema words. */
+  corrections: Array<{ typed: string; read: string }>;
 }
 
-const NUM = "(\\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty)";
+/** Words of the schema and of the recognisers (spelling is corrected towards them, never away from them). */
+const KNOWN = new Set(
+  (
+    "customer customers client clients buyer buyers people users signups signup order orders purchase purchases product products item items " +
+    "article articles goods units unit revenue sales turnover income earned earnings money spent spend spending spenders category categories " +
+    "country countries status statuses month months monthly year years yearly week weeks weekly daily average mean price prices priced " +
+    "expensive cheapest priciest quantity quantities sold sell sells selling seller sellers percentage percent share proportion ratio fraction " +
+    "exactly least most more than fewer less under below above over between never without delivered shipped cancelled canceled pending " +
+    "signed joined registered biggest largest highest lowest smallest best worst busiest popular value basket catalog catalogue cost " +
+    "today yesterday since during last previous past this top bottom first number count list show which customers' once twice repeat " +
+    "returning recurring typical median value"
+  ).split(" "),
+);
 
-/** The period a question names, as SQL over current_date (the sample data counts back from the day of seeding). */
-export function periodOf(q: string): Period | undefined {
-  const month = "date_trunc('month', current_date)";
-  const year = "date_trunc('year', current_date)";
-  const week = "date_trunc('week', current_date)";
-  let m: RegExpExecArray | null;
-  if ((m = new RegExp(`\\b(?:last|past|previous) ${NUM} (day|week|month|year)s?\\b`).exec(q))) {
-    const n = numberAt(m[1])!;
-    return m[2] === "day" ? { from: `current_date - ${n}`, label: `the last ${n} days` } : { from: `current_date - interval '${n} ${m[2]}s'`, label: `the last ${n} ${m[2]}s` };
-  }
-  if (/\b(?:last|previous) month\b/.test(q)) return { from: `${month} - interval '1 month'`, to: month, label: "last month" };
-  if (/\bthis month\b|\bmonth to date\b/.test(q)) return { from: month, label: "this month" };
-  if (/\b(?:last|previous) year\b/.test(q)) return { from: `${year} - interval '1 year'`, to: year, label: "last year" };
-  if (/\bthis year\b|\byear to date\b|\bytd\b/.test(q)) return { from: year, label: "this year" };
-  if (/\b(?:last|previous) week\b/.test(q)) return { from: `${week} - interval '1 week'`, to: week, label: "last week" };
-  if (/\bpast week\b|\bthis week\b/.test(q)) return { from: /this week/.test(q) ? week : "current_date - 7", label: "this week" };
-  if (/\btoday\b/.test(q)) return { from: "current_date", label: "today" };
-  if (/\byesterday\b/.test(q)) return { from: "current_date - 1", to: "current_date", label: "yesterday" };
-  if ((m = /\b(?:since|after|from) (20\d\d)\b/.exec(q))) return { from: `DATE '${m[1]}-01-01'`, label: `since ${m[1]}` };
-  if ((m = /\b(?:in|during|for|of) (20\d\d)\b|\b(20\d\d)\b/.exec(q))) {
-    const y = Number(m[1] ?? m[2]);
-    return { from: `DATE '${y}-01-01'`, to: `DATE '${y + 1}-01-01'`, label: `in ${y}` };
-  }
-  return undefined;
-}
-
-function dimensionOf(q: string): Dimension | undefined {
-  if (/\bmonthly\b|\bmonth by month\b/.test(q)) return "month";
-  if (/\bweekly\b/.test(q)) return "week";
-  if (/\bdaily\b|\bper day\b|\beach day\b/.test(q)) return "day";
-  if (/\byearly\b|\bannual\b/.test(q)) return "year";
-  const m = /\b(?:by|per|each|every|across|grouped by|broken down by|breakdown by|split by|for each|in each|for every)\s+(?:the\s+)?(\w+)/.exec(q);
-  const word = m?.[1];
-  if (word !== undefined && DIMENSION_WORDS[word] !== undefined) return DIMENSION_WORDS[word];
-  // "Which month had…", "which category brings in…", "what country…": a ranking over that dimension.
-  const which = /\b(?:which|what)\s+(month|year|week|day|category|country|status|product|customer)s?\b/.exec(q);
-  if (which) return DIMENSION_WORDS[which[1]!];
-  // "top selling categories", "best 5 countries", "busiest months": a ranking over a plural dimension.
-  const ranked = new RegExp(`\\b(?:top|best|worst|busiest|biggest|largest|highest|lowest|most|least)(?:[- ](?:${NUM}|selling|performing|earning))* (categories|countries|months|years|weeks|days|statuses)\\b`).exec(q);
-  return ranked ? DIMENSION_WORDS[ranked[ranked.length - 1]!] : undefined;
-}
-
-function measureOf(q: string, subject: Subject | undefined): Measure | undefined {
-  if (/\b(?:share|percent(?:age)?|proportion|ratio|fraction)\b/.test(q)) return "share";
-  if (/\baverage order (?:value|size|total|amount)\b|\baov\b|\baverage (?:spend|basket)\b/.test(q)) return "average_order_value";
-  if (/\b(?:average|mean|avg) (?:product )?price\b|\baverage cost\b/.test(q)) return "average_price";
-  if (/\bmost expensive\b|\bcheapest\b|\bpriciest\b|\bleast expensive\b|\bprices?\b/.test(q) && subject !== "orders") return "price";
-  if (/\bunits?\b|\b(?:best|top)[- ]?sell(?:ing|ers?)\b|\bsold\b|\bmost (?:sold|popular)\b|\bsold the most\b|\bquantit(?:y|ies)\b|\bhow many \w+ (?:did we )?sell\b|\bsell(?:s)?\b|\bitems sold\b/.test(q))
-    return "units";
-  if (/\b(?:revenue|sales|turnover|income|earn(?:ed|ings)?|made|make|spen[dt]|spending|brings? in|money|gmv|biggest spenders?|top spenders?)\b/.test(q)) return "revenue";
-  if (/\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b.*\borders\b|\bamount of orders\b/.test(q)) return "count";
-  if (/\b(?:list|show|which|who|what are|give me|display|name)\b/.test(q)) return "list";
-  return undefined;
-}
-
-function subjectOf(q: string): Subject | undefined {
-  const positions: Array<[Subject, number]> = [
-    ["customers", q.search(/\b(?:customers?|clients?|buyers?|who|users?|people|signups?|sign[- ]ups?|spenders?)\b/)],
-    ["products", q.search(/\b(?:products?|items?|articles?|goods|books?|electronics|toys?|sellers?|catalog(?:ue)?|units)\b/)],
-    ["orders", q.search(/\b(?:orders?|purchases?|sales|revenue|turnover|income)\b/)],
+function subjectOf(r: QuestionReader): Subject | undefined {
+  const res: Array<[Subject, RegExp]> = [
+    ["customers", /\b(?:customers?|clients?|buyers?|who|users?|people|signups?|sign ups?|spenders?|shoppers?)\b/],
+    ["products", /\b(?:products?|items?|articles?|goods|books?|electronics|toys?|sellers?|catalog(?:ue)?|units)\b/],
+    ["orders", /\b(?:orders?|purchases?|sales|revenue|turnover|income)\b/],
   ];
-  const found = positions.filter(([, at]) => at >= 0).sort((a, b) => a[1] - b[1]);
+  const found = res.map(([s, re]) => [s, r.peek(re)?.index ?? -1] as const).filter(([, at]) => at >= 0).sort((a, b) => a[1] - b[1]);
+  for (const [, re] of res) r.takeAll(re);
   return found[0]?.[0];
 }
 
-/** The parts of a question, or undefined when it names nothing the shop's data can measure. */
-export function questionParts(question: string): QuestionParts | undefined {
-  const typed = question.trim();
-  const q = typed.toLowerCase().replace(/[’']/g, "'").replace(/[?!.,;:]/g, " ").replace(/\s+/g, " ");
-  let subject = subjectOf(q);
-  const never = /\bnever\b|\bno orders\b|\bwithout (?:any )?orders?\b|\bhaven't (?:ordered|bought)\b|\bhasn't (?:ordered|bought)\b|\bnot (?:yet )?(?:been )?(?:ordered|sold|bought)\b|\bunsold\b|\bzero orders\b|\bno sales\b/.test(q);
-  const groupBy = dimensionOf(q);
-  let measure = measureOf(q, subject);
-  if (subject === undefined && measure === undefined) return undefined;
-  if (subject === undefined) subject = measure === "revenue" ? "orders" : measure === "units" || measure === "price" || measure === "average_price" ? "products" : undefined;
-  if (subject === undefined) {
-    if (groupBy === "category") subject = "products";
-    else return undefined;
+/** "how many times": a count of orders (of a product, by a customer). */
+function measureOf(r: QuestionReader, subject: Subject | undefined): Measure | "times" | undefined {
+  if (r.takeAll(/\b(?:share|percent(?:age)?|proportion|ratio|fraction|rate|%)\b|%/) > 0) return "share";
+  if (r.has(/\baverage order (?:value|size|total|amount)\b|\baov\b|\baverage basket(?: size| value| total)?\b|\baverage spend(?: per order)?\b(?! per)|\b(?:average|typical|mean) (?:value|size|total) of an? order\b/)) return "average_order_value";
+  if (r.has(/\b(?:average|mean|avg|typical) (?:product |list |unit )?(?:price|cost)\b|\baverage cost\b/)) return "average_price";
+  if (subject !== "orders" && r.has(/\bmost expensive\b|\bcheapest\b|\bpriciest\b|\bleast expensive\b|\bprices?\b|\bcosts?\b|\bpriced\b/)) return "price";
+  if (r.takeAll(/\bunits?\b|\bcop(?:y|ies)\b|\b(?:best|top) ?sell(?:ing|ers?)\b|\bsold\b|\bmost (?:sold|popular|bought|ordered|purchased)\b|\bpopular\b|\bquantit(?:y|ies)\b|\bhow many (?=\w+ (?:(?:did|do|have) we )?sell\b)|\bsell(?:s)?\b|\bitems sold\b/) > 0)
+    return "units";
+  if (r.takeAll(/\b(?:revenue|sales|turnover|income|earn(?:ed|ings)?|made|make|spen[dt]|spending|brings? in|brought in|money|gmv|biggest spenders?|top spenders?|worth|(?:total )?value)\b/) > 0) return "revenue";
+  if (r.has(/\bhow many times\b/)) return "times";
+  if (r.has(/\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b.*\borders\b|\bamount of orders\b|\btotal\b/)) return "count";
+  if (r.has(/\b(?:list|show|which|who|what are|give me|display|name|names|what)\b/)) return "list";
+  return undefined;
+}
+
+/** Products, customers, countries, categories and statuses named in the question, looked up in the shop's vocabulary. */
+function namedFilters(r: QuestionReader, m: VocabularyMatchers): Partial<QuestionParts> {
+  const found: Partial<QuestionParts> = {};
+  const product = r.takeName(m.product);
+  if (product) found.product = m.productByAlias.get(product[1]!);
+  const customer = r.takeName(m.customer);
+  if (customer) found.customerName = m.customerByKey.get(customer[1]!);
+  // Two-letter codes count as typed in capitals, so "us" and "in" stay words.
+  const codes = new Set(m.vocabulary.countries.map((c) => c.code));
+  const code = r.takeToken((t) => /^[A-Z]{2}$/.test(t.raw) && (codes.has(t.raw) || (t.raw === "UK" && codes.has("GB"))));
+  const country = code ? (code.raw === "UK" ? "GB" : code.raw) : m.countryByName.get(r.takeName(m.country)?.[1] ?? "");
+  if (country !== undefined) found.country = country;
+  const category = r.take(m.category);
+  if (category) {
+    found.category = categoryOf(m.vocabulary, category[1]!);
+    r.take(new RegExp(`\\b${category[0]} (?:categor(?:y|ies)|section|department|range)\\b`));
   }
+  const status = r.takeName(m.status);
+  if (status) found.status = m.statusByWord.get(status[1]!);
+  return found;
+}
+
+/** The parts of a question, or why there are none (read against the sample shop's vocabulary unless told otherwise). */
+export function readQuestion(question: string, matchers: VocabularyMatchers = shopMatchers()): Reading {
+  // What the data lacks is looked for in the words as typed ("delivery time" is not a typo of "delivered").
+  const typed = new QuestionReader(tokenize(question));
+  namedFilters(typed, matchers);
+  const missing = missingData((re) => typed.peek(re));
+  if (missing !== undefined) return { missing, unknown: [], corrections: [] };
+  const tokens = tokenize(question);
+  const known = new Set([...KNOWN, ...matchers.words, ...matchers.vocabulary.categories, ...matchers.statusByWord.keys()]);
+  const corrections = correctSpelling(tokens, known);
+  const r = new QuestionReader(tokens);
+  const named = namedFilters(r, matchers);
+
+  const period = periodOf(r);
+  const never = r.has(/\bnever\b|\bno orders\b|\bwithout (?:any )?orders?\b|\bhaven't (?:ordered|bought)\b|\bhasn't (?:ordered|bought)\b|\bnot (?:yet )?(?:been )?(?:ordered|sold|bought|purchased)\b|\bunsold\b|\bzero orders\b|\bno sales\b|\bdid not (?:order|buy)\b|\bdidn't (?:order|buy)\b/);
+  let subject = subjectOf(r);
+  const threshold = thresholdOf(r, subject);
+  if (threshold?.entity === "customer") subject = "customers";
+  const averaged = r.peek(/\b(?:on average|average|avg|mean|typical(?:ly)?)\b/);
+  let groupBy = dimensionOf(r, averaged !== null);
+  const read = measureOf(r, subject);
+  let measure: Measure | undefined = read === "times" ? "count" : read;
+  if (read === "times") subject = "orders";
+  if (subject === undefined && measure === undefined && groupBy === undefined && named.product === undefined && named.customerName === undefined) return { unknown: r.leftovers(), corrections };
+  subject ??= measure === "revenue" || measure === "average_order_value" || measure === "share" || named.customerName || named.status ? "orders" : measure === "units" || measure === "price" || measure === "average_price" || groupBy === "category" || named.product ? "products" : undefined;
+  if (subject === undefined) return { unknown: r.leftovers(), corrections };
   // A bare noun phrase ("Orders in the last 7 days", "Orders per month") asks how many; "Customers in Japan" who.
   measure ??= groupBy !== undefined || subject === "orders" ? "count" : "list";
-  const parts: QuestionParts = { subject, measure };
+
+  // "Who bought the most Espresso Machines?": a named product or category is counted in units.
+  if (measure === "list" && (named.product || named.category) && r.peek(/\b(?:most|top|least|fewest)\b/) && r.has(/\b(?:bought|purchased|ordered|buys|orders)\b/)) measure = "units";
+  // "What did Liam Becker buy?": the products a customer ordered.
+  if (measure === "list" && named.customerName && r.peek(/\bwhat\b/) && r.has(/\b(?:buy|bought|purchase|purchased|order|ordered)\b/)) subject = "products";
+  const parts: QuestionParts = { subject, measure, ...named };
+  if (named.status !== undefined && groupBy === "status") delete parts.status;
+  if (named.country !== undefined && groupBy === "country") delete parts.country;
+  if (named.category !== undefined && groupBy === "category") delete parts.category;
+  // An average order value is per order already: "average spend per order" is not grouped by order.
+  if (groupBy === "order" && measure === "average_order_value") groupBy = undefined;
   if (groupBy !== undefined) parts.groupBy = groupBy;
   if (never) parts.never = true;
-  if (/\borders?\b/.test(q)) parts.mentionsOrders = true;
-
-  const status = STATUS.exec(q)?.[1];
-  if (status !== undefined && groupBy !== "status") parts.status = status.startsWith("cancel") ? "cancelled" : status === "open" ? "pending" : status;
-  const code = COUNTRY_CODE.exec(typed)?.[1];
-  const country = code !== undefined ? (code === "UK" ? "GB" : code) : COUNTRY_NAMES.find(([re]) => re.test(q))?.[1];
-  if (country !== undefined && groupBy !== "country") parts.country = country;
-  // A capitalised first and last name that is not a country: a customer ("How many orders has Olivia Smith placed?").
-  const name = /(?<!^)\b([A-Z][a-z\u00c0-\u017f]+ [A-Z][a-z\u00c0-\u017f]+)\b/u.exec(typed)?.[1];
-  if (name !== undefined && !COUNTRY_NAMES.some(([re]) => re.test(name.toLowerCase()))) parts.customerName = name;
-  const category = CATEGORY.exec(q)?.[1];
-  if (category !== undefined && groupBy !== "category") parts.category = category.startsWith("book") ? "books" : category.startsWith("electronic") ? "electronics" : category.startsWith("garden") ? "garden" : category.startsWith("toy") ? "toys" : "kitchen";
-  const period = periodOf(q);
+  if (r.peek(/\borders?\b/)) parts.mentionsOrders = true;
   if (period !== undefined) parts.period = period;
-  if (subject === "customers" && /\b(?:sign(?:ed)?[- ]?ups?|joined|registered|new customers?|new accounts?|acquired)\b/.test(q)) parts.signups = true;
-  const more = new RegExp(`\\b(?:more than|over|at least) ${NUM} (?:orders|times|purchases)\\b`).exec(q);
-  if (more) {
-    parts.moreThanOrders = numberAt(more[1])! - (/at least/.test(more[0]) ? 1 : 0);
-    parts.subject = "customers";
-    if (measure === "list" || measure === "count") parts.measure = /\bhow many\b|\bnumber of\b|\bcount\b/.test(q) ? "count" : "list";
+  if (subject === "customers" && r.takeAll(/\b(?:sign(?:ed)? ?ups?|joined|registered|new customers?|new accounts?|acquired|new clients?)\b/) > 0) parts.signups = true;
+  if (threshold !== undefined) {
+    parts.threshold = threshold;
+    if (threshold.entity === "customer") parts.subject = "customers";
+    if (threshold.entity === "order") parts.subject = "orders";
+    if (threshold.entity === "product") parts.subject = "products";
+    // Counted when asked how many, or for a bare noun phrase about orders ("Orders worth over $800 last month").
+    parts.measure = r.has(/\bhow many\b|\bnumber of\b|\bcount\b/) || (read === undefined && threshold.entity === "order") ? "count" : "list";
+  }
+
+  let unclear: string | undefined;
+  // Averages per entity: "average items per order", "average spend per customer", "orders per day on average".
+  const perOrder = groupBy === "order";
+  if ((averaged || perOrder) && groupBy !== undefined && !["average_order_value", "average_price", "price", "share"].includes(measure) && threshold === undefined) {
+    if (averaged) r.has(/\b(?:on average|average|avg|mean|typical(?:ly)?)\b/);
+    const base = r.has(/\b(?:items?|units?|quantity)\b/) ? "units" : r.has(/\b(?:different |distinct )?products\b/) ? "lines" : measure === "revenue" ? "revenue" : measure === "units" ? "units" : subject === "customers" && groupBy !== "customer" ? "customers" : "orders";
+    if (base === "orders" && groupBy === "order") unclear = "an average of orders per order";
+    parts.averagePer = groupBy;
+    parts.base = base;
+    delete parts.groupBy;
+    groupBy = undefined;
+  }
+  // Shares: of what (orders, customers, revenue, units) and over what (a dimension, or a filter as the part).
+  if (parts.measure === "share") {
+    parts.base = r.has(/\b(?:revenue|sales|turnover|spend|spending|money)\b/) ? "revenue" : r.has(/\b(?:units?|items? sold|quantity)\b/) ? "units" : subject === "customers" ? "customers" : subject === "products" ? "products" : "orders";
+    if (r.has(/\bcancell?ation\b/)) parts.status = "cancelled";
+    const part = parts.status ?? parts.country ?? parts.category ?? parts.product ?? parts.customerName ?? (parts.never ? "never" : undefined) ?? (parts.signups && parts.period ? "signups" : undefined);
+    if (part === undefined && parts.groupBy === undefined) unclear = "a share of what (which status, country, category or product, or by which dimension)?";
+    if (parts.base === "orders" && part === undefined && (parts.groupBy === "category" || parts.groupBy === "product")) unclear = "a share of orders by category or product (an order may hold several): of revenue or of units sold?";
+    if (parts.base === "products" && (parts.status || parts.country || parts.customerName || parts.period || (parts.groupBy !== undefined && parts.groupBy !== "category"))) unclear = "a share of products by something products do not have";
+    if (parts.base === "customers" && (parts.status || parts.category || parts.product || (parts.groupBy !== undefined && parts.groupBy !== "country"))) unclear = "a share of customers by something customers do not have";
   }
 
   // Order and size: "top 5", "5 best", "the most", "least", "cheapest".
-  const ascending = /\b(?:least|lowest|worst|fewest|bottom|smallest|cheapest|least expensive)\b/.test(q);
-  const top = new RegExp(`\\b(?:top|bottom|first|best|worst|largest|biggest|highest|lowest) ${NUM}\\b|\\b(?:which|what|the) ${NUM} \\w+|\\b${NUM} (?:best|top|most|least|largest|biggest|highest|lowest|worst|cheapest|most expensive)\\b`).exec(q);
-  const ranked = top !== null || /\b(?:top|most|highest|best|biggest|largest|least|lowest|worst|fewest|bottom|cheapest|most expensive|priciest|smallest)\b/.test(q);
-  if (ranked && (parts.groupBy !== undefined || ["price", "list", "units", "revenue"].includes(parts.measure)) && !never) {
+  const ascending = r.peek(/\b(?:least|lowest|worst|fewest|bottom|smallest|cheapest|least expensive)\b/) !== null;
+  const top = new RegExp(`\\b(?:top|bottom|first|best|worst|largest|biggest|highest|lowest) ${NUM}\\b|\\b(?:which|what|the) ${NUM} \\w+|\\b${NUM} (?:best|top|most|least|largest|biggest|highest|lowest|worst|cheapest|most expensive)\\b`);
+  const topMatch = r.peek(top);
+  const rankWords = /\b(?:top|most|highest|best|biggest|largest|least|lowest|worst|fewest|bottom|cheapest|most expensive|priciest|smallest|busiest|popular)\b/;
+  const ranked = topMatch !== null || r.peek(rankWords) !== null;
+  if (ranked && (parts.groupBy !== undefined || ["price", "list", "units", "revenue"].includes(parts.measure)) && !never && parts.averagePer === undefined && parts.threshold === undefined && parts.measure !== "share") {
+    r.take(top);
+    r.takeAll(rankWords);
     parts.order = ascending ? "asc" : "desc";
-    const n = numberAt(top?.[1] ?? top?.[2] ?? top?.[3]);
+    const n = numberAt(topMatch?.[1] ?? topMatch?.[2] ?? topMatch?.[3]);
     // "Which country…", "who is…" ask for one; "which countries…", "who are…", "top…" for several.
-    const singular = /\b(?:which|what) (?:month|year|week|day|category|country|status|product|customer)\b|\bwho is\b|\bwhat is\b|\bwhat's\b/.test(q);
-    const plural = !singular && /\b(?:products|customers|categories|countries|months|years|weeks|days|sellers|items|statuses)\b|\bwho are\b|\bwhat are\b|\btop\b/.test(q);
+    const singular = r.peek(/\b(?:which|what) (?:month|year|week|day|category|country|status|product|customer)\b|\bwho is\b|\bwhat is\b|\bwhat's\b|\bwho's\b/) !== null;
+    const plural = !singular && r.peek(/\b(?:products|customers|categories|countries|months|years|weeks|days|sellers|items|statuses|spenders|clients|buyers)\b|\bwho are\b|\bwhat are\b|\btop\b/) !== null;
     parts.limit = n ?? (plural ? 10 : 1);
     if (parts.groupBy === undefined) {
       if (parts.subject === "customers") parts.groupBy = "customer";
       else if (parts.subject === "products" || parts.measure === "units") parts.groupBy = "product";
     }
   }
-  return parts;
+  r.takeAll(/\b(?:ordered|bought|purchased|placed|made|sold|sell|buy)\b/);
+  const unknown = r.leftovers();
+  return unknown.length > 0 || unclear !== undefined ? { unknown, ...(unclear ? { unclear } : {}), corrections } : { parts, unknown, corrections };
+}
+
+/** The parts of a question, or undefined when it names nothing the shop's data can measure or has words not understood. */
+export function questionParts(question: string): QuestionParts | undefined {
+  return readQuestion(question).parts;
 }

@@ -1,6 +1,7 @@
 /**
  * A realistic mix of questions for `npm run traffic`: mostly answerable ones (some needing a correction), some
- * vague, some out of scope, and some the schema cannot answer (the correction loop gives up).
+ * vague (asked back), some out of scope, one about data the shop does not record (answered "cannot tell"), and
+ * some the correction loop gives up on (refunds: the deliberate failure family).
  */
 export const QUESTIONS: ReadonlyArray<{ question: string; weight: number }> = [
   { question: "How many orders are there?", weight: 6 },
@@ -21,6 +22,7 @@ export const QUESTIONS: ReadonlyArray<{ question: string; weight: number }> = [
   { question: "Top selling categories this year", weight: 2 },
   { question: "How many customers signed up per month this year?", weight: 1 },
   { question: "How many refunds did we issue last month?", weight: 2 },
+  { question: "How many orders were returned last month?", weight: 1 },
   { question: "show me the data", weight: 2 },
   { question: "what about last week?", weight: 2 },
   { question: "What's the weather in Paris?", weight: 1 },

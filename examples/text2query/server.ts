@@ -59,7 +59,7 @@ export interface Text2QueryServer {
 const TRACE_ID = /^[0-9a-f]{32}$/;
 // A UUID; runs stored before run ids existed kept their trace id (32 hex) as their run id.
 const RUN_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/;
-const OUTCOMES = new Set(["success", "failed", "error"]);
+const OUTCOMES = new Set(["success", "failed", "error", "needs_clarification", "cannot_answer"]);
 
 class BadRequest extends Error {
   readonly status = 400;
@@ -177,7 +177,7 @@ export function createText2QueryServer(options: Text2QueryServerOptions): Text2Q
     "/api/runs",
     route(async (req, res) => {
       const outcome = req.query.outcome;
-      if (outcome !== undefined && (typeof outcome !== "string" || !OUTCOMES.has(outcome))) throw new BadRequest('"outcome" must be one of success, failed, error');
+      if (outcome !== undefined && (typeof outcome !== "string" || !OUTCOMES.has(outcome))) throw new BadRequest('"outcome" must be one of success, failed, error, needs_clarification, cannot_answer');
       const limitText = req.query.limit ?? "50";
       const limit = typeof limitText === "string" ? Number(limitText) : Number.NaN;
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new BadRequest('"limit" must be an integer from 1 to 500');

@@ -27,8 +27,12 @@ export interface Answer {
   rows: Record<string, unknown>[];
   truncated: boolean;
   corrections: number;
-  outcome: "success" | "failed" | "error";
-  /** Why the run failed or errored; for clarification and out-of-scope questions, what to ask instead. */
+  /**
+   * `needs_clarification`: the question was asked back (`message` names what was not understood);
+   * `cannot_answer`: the data cannot tell (`message` says what it lacks). Both with low confidence and no SQL.
+   */
+  outcome: "success" | "failed" | "error" | "needs_clarification" | "cannot_answer";
+  /** Why the run failed or errored; for clarification, cannot-answer and out-of-scope questions, what to ask instead. */
   message?: string;
   costUsd: number;
   durationMs: number;
@@ -142,13 +146,13 @@ export class Text2QueryService {
       rows: state?.rows ?? [],
       truncated: state?.truncated ?? false,
       corrections: state?.attempts ?? 0,
-      outcome: error !== undefined ? "error" : state?.outcome === "failed" ? "failed" : "success",
+      outcome: error !== undefined ? "error" : (state?.outcome ?? "success"),
       costUsd,
       durationMs,
     };
     if (error !== undefined) answer.message = "the query could not be run";
     else if (answer.outcome === "failed") answer.message = `could not write valid SQL after ${answer.corrections} corrections: ${state?.error ?? "unknown error"}`;
-    else if (state?.intent === "needs_clarification") answer.message = "Please be more specific: which data (orders, customers, products, revenue) and which period?";
+    else if (answer.outcome === "needs_clarification" || answer.outcome === "cannot_answer") answer.message = state?.message ?? "Please be more specific: which data (orders, customers, products, revenue) and which period?";
     else if (state?.intent === "out_of_scope") answer.message = "I answer questions about the shop's orders, customers and products.";
 
     const run: StoredRun = {
@@ -175,7 +179,7 @@ export class Text2QueryService {
     } catch (e) {
       log.error({ err: e }, "could not store the run");
     }
-    const level = answer.outcome === "success" ? "info" : "warn";
+    const level = answer.outcome === "failed" || answer.outcome === "error" ? "warn" : "info";
     log[level]({ intent: answer.intent, outcome: answer.outcome, corrections: answer.corrections, row_count: run.rowCount, cost_usd: costUsd, duration_ms: Math.round(durationMs) }, "question answered");
     return answer;
   }

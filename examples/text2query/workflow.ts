@@ -6,8 +6,15 @@ import { traceNode } from "langgraph-telemetry";
 import { correctionInput, CORRECTION_PROMPT, extractSql, generationInput, GENERATION_PROMPT, INTENT_PROMPT, REASONING_PROMPT } from "./prompts.js";
 import type { SqlRunner } from "./sql-runner.js";
 
-export type Intent = "sql_query" | "needs_clarification" | "out_of_scope";
-const INTENTS = new Set<string>(["sql_query", "needs_clarification", "out_of_scope"]);
+export type Intent = "sql_query" | "needs_clarification" | "out_of_scope" | "cannot_answer";
+const INTENTS = new Set<string>(["sql_query", "needs_clarification", "out_of_scope", "cannot_answer"]);
+
+/**
+ * How a run ended: `success` (rows), `failed` (no valid SQL after the corrections), `needs_clarification` (asked
+ * the user back: `message` says what was not understood), `cannot_answer` (the data cannot tell: `message` says
+ * what it lacks). Out-of-scope questions end without an outcome (nothing was asked of the data).
+ */
+export type RunOutcome = "success" | "failed" | "needs_clarification" | "cannot_answer";
 
 export const Text2QueryState = Annotation.Root({
   question: Annotation<string>(),
@@ -22,7 +29,9 @@ export const Text2QueryState = Annotation.Root({
   rows: Annotation<Record<string, unknown>[] | undefined>(),
   columns: Annotation<string[] | undefined>(),
   truncated: Annotation<boolean | undefined>(),
-  outcome: Annotation<"success" | "failed" | undefined>(),
+  outcome: Annotation<RunOutcome | undefined>(),
+  /** For the user, when the run asks back or cannot answer: what was not understood, or what the data lacks. */
+  message: Annotation<string | undefined>(),
 });
 export type Text2QueryStateType = typeof Text2QueryState.State;
 
@@ -33,15 +42,21 @@ export interface Text2QueryWorkflowOptions {
   maxCorrections?: number;
 }
 
+const DEFAULT_REASONS: Partial<Record<Intent, string>> = {
+  needs_clarification: "Please be more specific: which data (orders, customers, products, revenue) and which period?",
+  cannot_answer: "The shop's data cannot tell: it does not record what this question asks about.",
+};
+
 /** Reads the classifier's JSON answer; anything unreadable is a low-confidence request for clarification. */
-function parseIntent(answer: string): { intent: Intent; confidence: number } {
+function parseIntent(answer: string): { intent: Intent; confidence: number; reason: string | undefined } {
   try {
-    const parsed = JSON.parse(/\{[\s\S]*\}/.exec(answer)?.[0] ?? "") as { intent?: unknown; confidence?: unknown };
+    const parsed = JSON.parse(/\{[\s\S]*\}/.exec(answer)?.[0] ?? "") as { intent?: unknown; confidence?: unknown; reason?: unknown };
     const intent = typeof parsed.intent === "string" && INTENTS.has(parsed.intent) ? (parsed.intent as Intent) : "needs_clarification";
-    const confidence = typeof parsed.confidence === "number" && Number.isFinite(parsed.confidence) ? Math.min(1, Math.max(0, parsed.confidence)) : 0.5;
-    return { intent, confidence };
+    const confidence = typeof parsed.confidence === "number" && Number.isFinite(parsed.confidence) ? Math.min(1, Math.max(0, parsed.confidence)) : 0.3;
+    const reason = typeof parsed.reason === "string" && parsed.reason.trim() !== "" ? parsed.reason.trim().slice(0, 500) : DEFAULT_REASONS[intent];
+    return { intent, confidence, reason };
   } catch {
-    return { intent: "needs_clarification", confidence: 0.5 };
+    return { intent: "needs_clarification", confidence: 0.3, reason: "I could not read what was asked. Please rephrase the question." };
   }
 }
 
@@ -59,8 +74,13 @@ export function buildText2QueryWorkflow(options: Text2QueryWorkflowOptions) {
     .addNode(
       "classify_intent",
       traceNode("intent", async (state: Text2QueryStateType, config, report) => {
-        const { intent, confidence } = parseIntent(await ask(INTENT_PROMPT, state.question, config));
+        const { intent, confidence, reason } = parseIntent(await ask(INTENT_PROMPT, state.question, config));
         report.intent(intent, confidence);
+        // Asking back and "the data cannot tell" end the run here: no answer, and not counted as one.
+        if (intent === "needs_clarification" || intent === "cannot_answer") {
+          report.outcome(intent);
+          return { intent, confidence, outcome: intent, message: reason };
+        }
         return { intent, confidence };
       }),
     )

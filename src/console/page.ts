@@ -44,7 +44,7 @@ function template(config: string): string {
   tr.run { cursor:pointer; } tr.run:hover { background:#1d2630; }
   .badge { padding:1px 8px; border-radius:10px; font-size:12px; } p.badge { display:inline-block; margin:4px 0; }
   .success { background:#12361d; color:var(--ok); } .failed { background:#3b2e0c; color:var(--warn); } .error { background:#3d1618; color:var(--err); }
-  .interrupted, .running { background:#1c2b3e; color:var(--accent); } .abandoned, .other { background:#262c33; color:var(--text); border:1px solid var(--line); }
+  .interrupted, .running { background:#1c2b3e; color:var(--accent); } .needs_clarification, .cannot_answer { background:#2b2438; color:#c9a8f0; } .abandoned, .other { background:#262c33; color:var(--text); border:1px solid var(--line); }
   .filters button { background:var(--panel); color:var(--text); border:1px solid var(--line); padding:4px 10px; border-radius:6px; cursor:pointer; margin-right:6px; }
   .filters button.on { border-color:var(--accent); color:var(--accent); }
   .muted { color:var(--muted); }
@@ -102,17 +102,20 @@ async function api(path) {
 function nav(active) {
   for (const id of ["nav-runs", "nav-metrics"]) document.getElementById(id).classList.toggle("active", id === active);
 }
-const KNOWN_OUTCOMES = ["success", "failed", "error", "interrupted", "abandoned", "running"];
+const KNOWN_OUTCOMES = ["success", "failed", "error", "interrupted", "abandoned", "running", "needs_clarification", "cannot_answer"];
+/** Runs that asked back or said their data cannot tell ended without an answer: said so, not as success. */
+const OUTCOME_LABELS = { needs_clarification: "asked back", cannot_answer: "cannot answer" };
+const outcomeLabel = (o) => OUTCOME_LABELS[o] || o;
 /** An outcome badge: the known ones styled; any other (a newer outcome, another instrumentation's) as its own neutral label. */
 function badge(outcome) {
   const label = typeof outcome === "string" && outcome !== "" ? outcome : "ended";
-  return '<span class="badge ' + (KNOWN_OUTCOMES.includes(label) ? label : "other") + '">' + esc(label) + "</span>";
+  return '<span class="badge ' + (KNOWN_OUTCOMES.includes(label) ? label : "other") + '">' + esc(outcomeLabel(label)) + "</span>";
 }
 
 async function showRuns() {
   nav("nav-runs");
   const data = await api("/runs?limit=200" + (filter ? "&outcome=" + encodeURIComponent(filter) : ""));
-  const buttons = ["", ...CONFIG.outcomes].map((o) => '<button data-filter="' + esc(o) + '" class="' + (o === filter ? "on" : "") + '">' + esc(o || "all") + "</button>").join("");
+  const buttons = ["", ...CONFIG.outcomes].map((o) => '<button data-filter="' + esc(o) + '" class="' + (o === filter ? "on" : "") + '">' + esc(outcomeLabel(o) || "all") + "</button>").join("");
   const rows = data.runs.map((r) => '<tr class="run" data-trace="' + esc(r.traceId) + '"><td>' + esc(fmt.clock(num(r.startTime))) + '</td><td class="q">' + esc(r.question || r.name) + "</td><td>" + esc(r.intent || "") +
     "</td><td>" + badge(r.complete ? r.outcome : "running") + '</td><td class="num corrections' + (num(r.corrections) ? "" : " muted") + '">' + esc(fmt.count(num(r.corrections))) + '</td><td class="num">' + esc(fmt.ms(r.durationMs)) +
     '</td><td class="num">' + esc(fmt.count(num(r.inputTokens) + num(r.outputTokens))) + '</td><td class="num">' + esc(fmt.usd(num(r.costUsd))) + "</td></tr>").join("");

@@ -77,7 +77,7 @@ export class GenAiMetrics implements TelemetrySink {
       advice: { explicitBucketBoundaries: [...OPERATION_DURATION_BUCKETS] },
     });
     this.runDuration = meter.createHistogram(WorkflowMetric.RUN_DURATION, {
-      description: "Duration of workflow runs, by outcome (success, failed, error, interrupted, abandoned) and intent; its count is the runs.",
+      description: "Duration of workflow runs, by outcome (success, failed, error, interrupted, abandoned, needs_clarification, cannot_answer) and intent; its count is the runs.",
       unit: "s",
       advice: { explicitBucketBoundaries: [...WORKFLOW_DURATION_BUCKETS] },
     });

@@ -146,7 +146,7 @@ export class PromSink implements TelemetrySink {
     this.errorCategories = new LabelGuard(max);
     this.tools = new LabelGuard(max);
     this.retrievers = new LabelGuard(max);
-    this.queries = new Counter({ name: n("queries"), help: "Workflow runs, by intent and status (the outcome: success, failed, error, interrupted, abandoned).", labelNames: ["intent", "status"], registers });
+    this.queries = new Counter({ name: n("queries"), help: "Workflow runs, by intent and status (the outcome: success, failed, error, interrupted, abandoned, needs_clarification, cannot_answer).", labelNames: ["intent", "status"], registers });
     this.queryLatency = new Histogram({ name: n("queryLatency"), help: 'Duration of workflow stages, and of whole runs as stage="total".', labelNames: ["stage"], buckets: o.latencyBuckets, registers, enableExemplars: exemplars });
     this.activeQueries = new Gauge({ name: n("activeQueries"), help: "Workflow runs in flight.", registers });
     this.llmCalls = new Counter({ name: n("llmCalls"), help: "LLM calls, by operation (the workflow stage), provider and model (the one that answered).", labelNames: ["operation", "provider", "model"], registers });

@@ -29,11 +29,14 @@ export const WORKFLOW_STAGES: readonly WorkflowStage[] = [
  * deadline such as `AbortSignal.timeout()` cut one of its steps short); `interrupted` (paused on LangGraph's
  * `interrupt()`, to be resumed); `abandoned` (not a failure: its consumer went away or its caller gave up —
  * LangGraph aborts the run when a stream's consumer breaks off or the caller's `AbortSignal` fires — or it
- * never ended and the tracer ended it after `runTtlMs` without activity).
+ * never ended and the tracer ended it after `runTtlMs` without activity); `needs_clarification` (ended by asking
+ * the user back: the request was vague or had words the workflow did not understand); `cannot_answer` (ended
+ * saying its data cannot answer what was asked). The last two are no failures but no answers either: a node
+ * reports them so that such runs are not counted as answered.
  */
-export type WorkflowOutcome = "success" | "failed" | "error" | "interrupted" | "abandoned";
+export type WorkflowOutcome = "success" | "failed" | "error" | "interrupted" | "abandoned" | "needs_clarification" | "cannot_answer";
 
-export const WORKFLOW_OUTCOMES: readonly WorkflowOutcome[] = ["success", "failed", "error", "interrupted", "abandoned"];
+export const WORKFLOW_OUTCOMES: readonly WorkflowOutcome[] = ["success", "failed", "error", "interrupted", "abandoned", "needs_clarification", "cannot_answer"];
 
 /** What a content value is, passed to the {@link RedactHook}. */
 export interface RedactInfo {

@@ -198,21 +198,23 @@ describe("telemetry console in a real browser (Debian Chromium through playwrigh
     await page.close();
   }, 60_000);
 
-  it("shows outcomes it does not know (asked back, data cannot tell) as their own labels, not as success", async () => {
+  it("shows runs that asked back or could not answer as such, and an outcome it does not know as its own label, never as success", async () => {
     const other = provider.getTracer("newer-workflow");
-    const names: string[] = [];
-    for (const outcome of ["needs_clarification", "cannot_answer"]) {
-      const name = `newer-${outcome}`;
-      names.push(name);
-      other.startSpan(`invoke_workflow ${name}`, { attributes: { "gen_ai.operation.name": "invoke_workflow", "workflow.name": name, "workflow.outcome": outcome } }).end();
+    const cases = [
+      { outcome: "needs_clarification", text: "asked back", cls: "badge needs_clarification" },
+      { outcome: "cannot_answer", text: "cannot answer", cls: "badge cannot_answer" },
+      { outcome: "escalated_to_human", text: "escalated_to_human", cls: "badge other" },
+    ];
+    for (const { outcome } of cases) {
+      other.startSpan(`invoke_workflow newer-${outcome}`, { attributes: { "gen_ai.operation.name": "invoke_workflow", "workflow.name": `newer-${outcome}`, "workflow.outcome": outcome } }).end();
     }
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     await page.goto(`${url}/telemetry?token=${TOKEN}`);
     await page.waitForSelector("#runs tbody tr.run");
-    for (const [i, outcome] of ["needs_clarification", "cannot_answer"].entries()) {
-      const badge = page.locator("#runs tbody tr.run", { hasText: names[i]! }).locator(".badge");
-      expect(await badge.textContent()).toBe(outcome);
-      expect(await badge.getAttribute("class")).toBe("badge other");
+    for (const { outcome, text, cls } of cases) {
+      const badge = page.locator("#runs tbody tr.run", { hasText: `newer-${outcome}` }).locator(".badge");
+      expect(await badge.textContent()).toBe(text);
+      expect(await badge.getAttribute("class")).toBe(cls);
     }
     await page.close();
   }, 30_000);

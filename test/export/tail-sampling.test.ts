@@ -239,7 +239,7 @@ describe("tail sampling: decided when the trace's root ends, with the run's outc
   it("rejects bad options with a message that names the option and says what is allowed", async () => {
     const bad = (options: TelemetryOptions) => setupTelemetry({ register: false, env: {}, log: () => undefined, ...options }).then(() => "accepted", (e: Error) => e.message);
     expect(await bad({ keepRuns: "errors" as never })).toBe('setupTelemetry: invalid option keepRuns: "errors". Expected true, false, an object { outcomes, corrected, slowerThanMs, when }, or a function (run) => boolean.');
-    expect(await bad({ keepRuns: { outcomes: ["crashed" as never] } })).toBe('setupTelemetry: invalid option keepRuns.outcomes: ["crashed"]. Expected an array of outcomes (success, failed, error, interrupted, abandoned).');
+    expect(await bad({ keepRuns: { outcomes: ["crashed" as never] } })).toBe('setupTelemetry: invalid option keepRuns.outcomes: ["crashed"]. Expected an array of outcomes (success, failed, error, interrupted, abandoned, needs_clarification, cannot_answer).');
     expect(await bad({ keepRuns: { slowerThanMs: -1 } })).toBe("setupTelemetry: invalid option keepRuns.slowerThanMs: -1. Expected a number of milliseconds ≥ 0, or false.");
     expect(await bad({ keepRuns: { slow: 5 } as never })).toBe("setupTelemetry: invalid option keepRuns.slow: 5. Expected one of outcomes, corrected, slowerThanMs, when.");
     expect(await bad({ maxWaitingSpans: 0 })).toBe("setupTelemetry: invalid option maxWaitingSpans: 0. Expected a positive integer.");

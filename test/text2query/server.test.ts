@@ -71,6 +71,27 @@ describe("example Text2Query server over real HTTP (PGlite)", () => {
     expect(vague.message).toMatch(/more specific/);
   });
 
+  it("asks back naming the words it did not understand, or says the data cannot tell: low confidence, outcome on the response, the trace, the metrics and the stored run", async () => {
+    const unknown = await ask("How many orders did our gold tier customers place?");
+    expect(unknown).toMatchObject({ intent: "needs_clarification", outcome: "needs_clarification", sql: null, rows: [] });
+    expect(unknown.confidence).toBeLessThan(0.5);
+    expect(unknown.message).toMatch(/did not understand "gold", "tier"/);
+    const lacking = await ask("How many orders were returned last month?");
+    expect(lacking).toMatchObject({ intent: "cannot_answer", outcome: "cannot_answer", sql: null, rows: [] });
+    expect(lacking.confidence).toBeLessThan(0.5);
+    expect(lacking.message).toMatch(/cannot tell: it has no returns/);
+
+    for (const [body, outcome] of [[unknown, "needs_clarification"], [lacking, "cannot_answer"]] as const) {
+      const root = otel.spans().find((s) => s.name === "invoke_workflow text2query" && s.spanContext().traceId === body.traceId)!;
+      expect(root.attributes["workflow.outcome"]).toBe(outcome);
+      const list = (await (await fetch(`${url}/api/runs?outcome=${outcome}`)).json()) as { runs: any[] };
+      expect(list.runs.map((r) => r.runId)).toContain(body.runId);
+    }
+    const m = await scrape();
+    expect(m.value("text2query_queries_total", { intent: "needs_clarification", status: "needs_clarification" })).toBeGreaterThanOrEqual(1);
+    expect(m.value("text2query_queries_total", { intent: "cannot_answer", status: "cannot_answer" })).toBeGreaterThanOrEqual(1);
+  });
+
   it.each([
     ["not JSON", "{question:", /JSON|parse/i],
     ["no question", {}, /"question" is required/],

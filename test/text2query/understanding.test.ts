@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, type Database } from "../../examples/text2query/database.js";
+import { DemoChatModel } from "../../examples/text2query/demo-model.js";
+import { readQuestion } from "../../examples/text2query/question-parts.js";
+import { SqlRunner } from "../../examples/text2query/sql-runner.js";
+import { buildText2QueryWorkflow } from "../../examples/text2query/workflow.js";
+import { answersLike } from "./ground-truth/compare.js";
+import { ASKS_BACK, AVERAGES_PER_ENTITY, CANNOT_ANSWER, MISSPELLINGS, NAMED_FILTERS, ROUND_2, ROUND_3, ROUND_4, ROUND_5, ROUND_6, ROUND_7, ROUND_8, ROUND_9, SHARES, THRESHOLDS, type DevCase } from "./ground-truth/dev.js";
+
+/**
+ * The demo never answers confidently wrong (issue 27): every word of a question becomes part of the SQL, or the
+ * run asks back naming the words it did not understand, or says the data cannot tell — with low confidence, a
+ * message, and an outcome that says so. Answers are checked against hand-written ground-truth SQL on the seeded
+ * PGlite shop (the development set, ground-truth/dev.ts).
+ */
+describe("example demo model: understood, asked back, or 'the data cannot tell' — never confidently wrong (PGlite)", () => {
+  let db: Database;
+  let workflow: ReturnType<typeof buildText2QueryWorkflow>;
+
+  beforeAll(async () => {
+    db = await openDatabase({});
+    workflow = buildText2QueryWorkflow({ model: new DemoChatModel(), sql: new SqlRunner(db, { statementTimeoutMs: 5000, maxRows: 1000 }) });
+  }, 60_000);
+  afterAll(async () => {
+    await db.close();
+  });
+
+  /** What went wrong with each case that did not come out as expected (empty: all did). */
+  async function misses(cases: readonly DevCase[]): Promise<string[]> {
+    const wrong: string[] = [];
+    for (const c of cases) {
+      const result = await workflow.invoke({ question: c.question });
+      if ("expect" in c) {
+        const message = result.message ?? "";
+        const named = (c.names ?? []).every((w) => message.includes(`"${w}"`));
+        if (result.outcome !== c.expect || !(result.confidence! < 0.5) || message === "" || !named || result.sql !== undefined)
+          wrong.push(`${c.question} → ${result.intent} ${result.outcome} ${result.confidence} "${message}"`);
+        continue;
+      }
+      const truth = await db.query(c.sql);
+      expect(truth.rows.length, `ground truth of "${c.question}" has rows`).toBeGreaterThan(0);
+      if (result.outcome !== "success" || result.rows === undefined) wrong.push(`${c.question} → ${result.intent} ${result.outcome}: ${result.message ?? ""}`);
+      else if (!answersLike({ rows: result.rows, columns: result.columns ?? [] }, truth, c.ordered === true)) wrong.push(`${c.question} → wrong rows from ${result.sql}`);
+    }
+    return wrong;
+  }
+
+  it("filters by a product, customer, country or category named in the question (names from the shop's data)", async () => {
+    expect(await misses(NAMED_FILTERS)).toEqual([]);
+  }, 60_000);
+
+  it("computes averages per entity: items per order, spend per customer, orders per day", async () => {
+    expect(await misses(AVERAGES_PER_ENTITY)).toEqual([]);
+  }, 60_000);
+
+  it("computes shares over any dimension or of any part (status, country, category)", async () => {
+    expect(await misses(SHARES)).toEqual([]);
+  }, 60_000);
+
+  it("counts exactly ('exactly two orders', 'only once') and applies thresholds on counts and amounts", async () => {
+    expect(await misses(THRESHOLDS)).toEqual([]);
+  }, 60_000);
+
+  it("reads misspelt schema words as the schema word within an edit or two, and says so in its plan", async () => {
+    expect(await misses(MISSPELLINGS)).toEqual([]);
+    const result = await workflow.invoke({ question: "How many custmers do we have in France?" });
+    expect(result.plan).toContain('"custmers" read as "customers"');
+  }, 60_000);
+
+  it("asks back, naming the words it did not understand, instead of dropping them", async () => {
+    expect(await misses(ASKS_BACK)).toEqual([]);
+    const result = await workflow.invoke({ question: "Revenue from the Zebra Blender last month" });
+    expect(result).toMatchObject({ intent: "needs_clarification", outcome: "needs_clarification" });
+    expect(result.confidence).toBeLessThan(0.5);
+    expect([result.sql, result.rows]).toEqual([undefined, undefined]);
+    expect(result.message).toMatch(/did not understand "Zebra"/);
+  }, 60_000);
+
+  it("answers 'the data cannot tell' for returns, shipping times, stock, reviews, costs — never as something the data holds", async () => {
+    expect(await misses(CANNOT_ANSWER)).toEqual([]);
+    const returned = await workflow.invoke({ question: "How many orders were returned last month?" });
+    expect(returned).toMatchObject({ intent: "cannot_answer", outcome: "cannot_answer" });
+    expect(returned.confidence).toBeLessThan(0.5);
+    expect(returned.sql).toBeUndefined();
+    expect(returned.message).toMatch(/cannot tell: it has no returns/);
+    const shipping = await workflow.invoke({ question: "What is the average shipping time?" });
+    expect(shipping).toMatchObject({ outcome: "cannot_answer" });
+    expect(shipping.message).toMatch(/shipping or delivery times/);
+  }, 60_000);
+
+  it("answers the second round of development questions (measured 27/30 before tuning on them)", async () => {
+    expect(await misses(ROUND_2)).toEqual([]);
+  }, 60_000);
+
+  it("answers the third round (measured 22/26 before tuning on them, two of them confidently wrong then)", async () => {
+    expect(await misses(ROUND_3)).toEqual([]);
+  }, 60_000);
+
+  it("answers the fourth round (measured 22/27 before tuning on them, two of them confidently wrong then)", async () => {
+    expect(await misses(ROUND_4)).toEqual([]);
+  }, 60_000);
+
+  it("answers the fifth round (measured 20/25 before tuning on them, three of them confidently wrong then)", async () => {
+    expect(await misses(ROUND_5)).toEqual([]);
+  }, 60_000);
+
+  it("answers the sixth round (measured 20/23 before tuning on them)", async () => {
+    expect(await misses(ROUND_6)).toEqual([]);
+  }, 60_000);
+
+  it("answers the seventh round (measured 20/25 before tuning on them, two of them confidently wrong then)", async () => {
+    expect(await misses(ROUND_7)).toEqual([]);
+  }, 60_000);
+
+  it("answers the eighth round (measured 22/23 before tuning on them)", async () => {
+    expect(await misses(ROUND_8)).toEqual([]);
+  }, 60_000);
+
+  it("answers the ninth round (measured 14/20 before tuning on them; two known limits asked back)", async () => {
+    expect(await misses(ROUND_9)).toEqual([]);
+  }, 60_000);
+
+  it("asks back rather than leave out a part it cannot combine (a threshold with a grouping, prices by order filters)", async () => {
+    for (const question of ["Customers with more than 5 orders by country", "Average price of products sold in Germany"]) {
+      const result = await workflow.invoke({ question });
+      expect(result.outcome, question).toBe("needs_clarification");
+      expect(result.confidence, question).toBeLessThan(0.5);
+      expect(result.message, question).toMatch(/cannot answer .* in one query/);
+    }
+  }, 60_000);
+
+  it("does not mistake a product for a country, a year for an amount, or a word of another family for a typo", () => {
+    expect(readQuestion("Revenue from the French Press").parts).toMatchObject({ product: "French Press" });
+    expect(readQuestion("Revenue from the French Press").parts?.country).toBeUndefined();
+    expect(readQuestion("How many customers spent more than $2,000?").parts).toMatchObject({ threshold: { entity: "customer", of: "revenue", op: ">", value: 2000 } });
+    expect(readQuestion("How many customers spent more than $2,000?").parts?.period).toBeUndefined();
+    expect(readQuestion("What is the average delivery time?").missing?.lacks).toMatch(/delivery/);
+    expect(readQuestion("How many orders did our gold tier customers place?").unknown).toEqual(["gold", "tier"]);
+  });
+});
