@@ -1,13 +1,15 @@
 // The Text2Query example server: `npm start`. Embedded defaults: PGlite in .data/pglite, the demo model.
 // Environment: PORT (3000), HOST (127.0.0.1), DATABASE_URL (PostgreSQL instead of PGlite, as the tables' owner)
-// with DATABASE_READER_URL (the role model-written SQL runs as: it can only read the shop's tables), DATA_DIR,
-// OPENAI_API_KEY (+ OPENAI_MODEL, OPENAI_BASE_URL for OpenAI-compatible servers; LOCAL_LLM_ENDPOINTS, comma
+// with DATABASE_READER_URL (the role model-written SQL runs as: it can only read the shop's tables), DATA_DIR
+// (PGlite's directory, locked by one process), OPENAI_API_KEY (+ OPENAI_MODEL, OPENAI_BASE_URL for
+// OpenAI-compatible servers, OPENAI_MAX_RETRIES (2); LOCAL_LLM_ENDPOINTS, comma
 // separated hosts that serve models on your own machines, priced at nothing), METRICS_TOKEN,
 // LANGFUSE_* and OTEL_EXPORTER_OTLP_* (trace and log export), LANGFUSE_SAMPLE_RATE, SPOOL_DIR.
 // Access (docs: security-http): API_TOKEN (bearer token on /api/*), ALLOWED_ORIGINS and ALLOWED_HOSTS (comma
 // separated; loopback is always allowed), TRACE_CONTEXT (link | ignore | trust; default link), and the HTTP
 // limits HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_MAX_CONNECTIONS.
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { diag, DiagConsoleLogger, DiagLogLevel } from "@opentelemetry/api";
@@ -15,6 +17,7 @@ import { PinoInstrumentation } from "@opentelemetry/instrumentation-pino";
 import type pinoModule from "pino";
 import { collectDefaultMetrics, Registry, type OpenMetricsContentType } from "prom-client";
 import { RecentTraces, setupTelemetry, traceLogFields, WorkflowMetrics } from "langgraph-telemetry";
+import { StartupError } from "./data-dir.js";
 import { openDatabase } from "./database.js";
 import { DemoChatModel } from "./demo-model.js";
 import { createText2QueryServer } from "./server.js";
@@ -29,18 +32,42 @@ const list = (name: string) => env(name)?.split(",").map((s) => s.trim()).filter
 function intEnv(name: string): number | undefined {
   const text = env(name);
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text)) throw new Error(`${name}=${JSON.stringify(text)}: expected a positive integer`);
+  if (!/^\d+$/.test(text)) fail(`${name}=${JSON.stringify(text)}: expected a positive integer`);
   return Number(text);
+}
+/** A start that cannot go on: one line on stderr saying what to change, exit 1 (no stack to read through). */
+function fail(message: string): never {
+  console.error(`text2query: ${message}`);
+  process.exit(1);
 }
 const TRACE_CONTEXT_MODES = ["link", "ignore", "trust"] as const;
 const traceContextMode = (env("TRACE_CONTEXT") ?? "link") as (typeof TRACE_CONTEXT_MODES)[number];
-if (!TRACE_CONTEXT_MODES.includes(traceContextMode)) throw new Error(`TRACE_CONTEXT=${JSON.stringify(env("TRACE_CONTEXT"))}: expected link, ignore or trust`);
+if (!TRACE_CONTEXT_MODES.includes(traceContextMode)) fail(`TRACE_CONTEXT=${JSON.stringify(env("TRACE_CONTEXT"))}: expected link, ignore or trust`);
 const httpLimits = {
   ...(intEnv("HTTP_HEADERS_TIMEOUT_MS") !== undefined ? { headersTimeoutMs: intEnv("HTTP_HEADERS_TIMEOUT_MS")! } : {}),
   ...(intEnv("HTTP_REQUEST_TIMEOUT_MS") !== undefined ? { requestTimeoutMs: intEnv("HTTP_REQUEST_TIMEOUT_MS")! } : {}),
   ...(intEnv("HTTP_KEEP_ALIVE_TIMEOUT_MS") !== undefined ? { keepAliveTimeoutMs: intEnv("HTTP_KEEP_ALIVE_TIMEOUT_MS")! } : {}),
   ...(intEnv("HTTP_MAX_CONNECTIONS") !== undefined ? { maxConnections: intEnv("HTTP_MAX_CONNECTIONS")! } : {}),
 };
+
+const port = intEnv("PORT") ?? 3000;
+const listenHost = env("HOST") ?? "127.0.0.1";
+const portProblem = (error: NodeJS.ErrnoException) =>
+  error.code === "EADDRINUSE"
+    ? `port ${port} on ${listenHost} is already in use (another text2query, or another program): stop it, or choose another port with PORT=<port>`
+    : error.code === "EACCES"
+      ? `port ${port} on ${listenHost} needs privileges this user lacks: choose a port above 1023 with PORT=<port>`
+      : error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND"
+        ? `HOST=${listenHost} is not an address of this machine: set HOST to one of its addresses (127.0.0.1, 0.0.0.0)`
+        : `cannot listen on ${listenHost}:${port} (${error.code ?? error.message}): check PORT and HOST`;
+// The port is tried before the database is opened: a busy port is reported at once, before any seeding.
+if (port !== 0) {
+  await new Promise<void>((resolve) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) => fail(portProblem(error)));
+    probe.listen(port, listenHost, () => probe.close(() => resolve()));
+  });
+}
 
 // The library reports what it swallows (internal errors, export failures) through OpenTelemetry's diag logger.
 diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
@@ -64,12 +91,33 @@ async function chooseModel(): Promise<BaseChatModel> {
   if (env("OPENAI_API_KEY") === undefined) return new DemoChatModel();
   const { ChatOpenAI } = await import("@langchain/openai");
   const baseURL = env("OPENAI_BASE_URL");
-  return new ChatOpenAI({ model: env("OPENAI_MODEL") ?? "gpt-4o-mini", temperature: 0, ...(baseURL ? { configuration: { baseURL } } : {}) });
+  // LangChain retries 429 and 5xx 6 times with backoff (about a minute): the client waits for all of it.
+  return new ChatOpenAI({ model: env("OPENAI_MODEL") ?? "gpt-4o-mini", temperature: 0, maxRetries: intEnv("OPENAI_MAX_RETRIES") ?? 2, ...(baseURL ? { configuration: { baseURL } } : {}) });
 }
 
 const databaseUrl = env("DATABASE_URL");
 const readerUrl = env("DATABASE_READER_URL");
-const db = await openDatabase(databaseUrl ? { url: databaseUrl, ...(readerUrl ? { readerUrl } : {}) } : { dataDir: env("DATA_DIR") ?? ".data/pglite" });
+const dataDir = env("DATA_DIR") ?? ".data/pglite";
+let progressTimer: NodeJS.Timeout | undefined;
+const onProgress = (step: "creating" | "seeding" | "seeded" | "stale-lock", detail?: number) => {
+  if (step === "creating") {
+    const started = Date.now();
+    log.info({ data_dir: dataDir }, "first start: creating the database and seeding the sample shop (a few seconds)");
+    // A line every 5 s until it is done, so a slow machine does not look hung.
+    progressTimer = setInterval(() => log.info({ data_dir: dataDir, elapsed_s: Math.round((Date.now() - started) / 1000) }, "still creating the database"), 5000).unref();
+  } else if (step === "seeding") log.info("seeding the sample shop: 600 customers, 6,000 orders");
+  else if (step === "seeded") log.info({ seed_ms: Math.round(detail ?? 0) }, "sample shop seeded; its dates stay those of today (delete DATA_DIR to reseed)");
+  else log.warn({ data_dir: dataDir, stale_pid: detail }, "took over the lock of a text2query process that is gone");
+};
+let db: Awaited<ReturnType<typeof openDatabase>>;
+try {
+  db = await openDatabase(databaseUrl ? { url: databaseUrl, ...(readerUrl ? { readerUrl } : {}) } : { dataDir, onProgress });
+} catch (error) {
+  if (error instanceof StartupError) fail(error.message);
+  throw error;
+} finally {
+  clearInterval(progressTimer);
+}
 const model = await chooseModel();
 const langfuseBase = (env("LANGFUSE_BASE_URL") ?? env("LANGFUSE_HOST") ?? "https://cloud.langfuse.com").replace(/\/+$/, "");
 const langfuseUrl = env("LANGFUSE_PUBLIC_KEY") ? (env("LANGFUSE_PROJECT_ID") ? `${langfuseBase}/project/${env("LANGFUSE_PROJECT_ID")}/traces/{traceId}` : langfuseBase) : undefined;
@@ -89,10 +137,12 @@ const app = createText2QueryServer({
   http: httpLimits,
   ...(recent ? { console: { recent, ...(langfuseUrl ? { langfuseUrl } : {}) } } : {}),
 });
-const port = Number(env("PORT") ?? 3000);
-const { server, url } = await app.listen(port, env("HOST") ?? "127.0.0.1");
+// The port can still be taken between the probe and now.
+const { server, url } = await app.listen(port, listenHost).catch(async (error: NodeJS.ErrnoException) => {
+  await db.close();
+  return fail(portProblem(error));
+});
 
-const listenHost = env("HOST") ?? "127.0.0.1";
 if (!["127.0.0.1", "localhost", "::1"].includes(listenHost) && env("API_TOKEN") === undefined) {
   log.warn({ host: listenHost }, "listening beyond loopback without API_TOKEN: anyone who reaches this port can run queries (publish it on 127.0.0.1 only, or set API_TOKEN)");
 }
