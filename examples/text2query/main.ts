@@ -9,37 +9,14 @@
 // separated; loopback is always allowed), TRACE_CONTEXT (link | ignore | trust; default link), and the HTTP
 // limits HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_MAX_CONNECTIONS.
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { diag, DiagConsoleLogger, DiagLogLevel } from "@opentelemetry/api";
-import { PinoInstrumentation } from "@opentelemetry/instrumentation-pino";
 import type pinoModule from "pino";
-import { collectDefaultMetrics, Registry, type OpenMetricsContentType } from "prom-client";
-import { RecentTraces, setupTelemetry, traceLogFields, WorkflowMetrics } from "langgraph-telemetry";
+import type { OpenMetricsContentType, Registry as RegistryType } from "prom-client";
 import { StartupError } from "./data-dir.js";
-import { openDatabase } from "./database.js";
-import { DemoChatModel } from "./demo-model.js";
-import { createText2QueryServer } from "./server.js";
+import { openDatabase, type Database } from "./database.js";
+import { env, fail, intEnv, list, listenProblem, probePort } from "./startup.js";
 
-// pino's lines also go to the OpenTelemetry Logs API, with their trace and span ids, and so over OTLP when logs
-// are exported (OTEL_EXPORTER_OTLP_*; docs/logs.md): the instrumentation patches pino as it is required.
-new PinoInstrumentation();
-const pino = createRequire(import.meta.url)("pino") as typeof pinoModule;
-const env = (name: string) => (process.env[name]?.trim() ? process.env[name]!.trim() : undefined);
-const list = (name: string) => env(name)?.split(",").map((s) => s.trim()).filter(Boolean);
-/** An integer from the environment, or a startup error naming the variable. */
-function intEnv(name: string): number | undefined {
-  const text = env(name);
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text)) fail(`${name}=${JSON.stringify(text)}: expected a positive integer`);
-  return Number(text);
-}
-/** A start that cannot go on: one line on stderr saying what to change, exit 1 (no stack to read through). */
-function fail(message: string): never {
-  console.error(`text2query: ${message}`);
-  process.exit(1);
-}
 const TRACE_CONTEXT_MODES = ["link", "ignore", "trust"] as const;
 const traceContextMode = (env("TRACE_CONTEXT") ?? "link") as (typeof TRACE_CONTEXT_MODES)[number];
 if (!TRACE_CONTEXT_MODES.includes(traceContextMode)) fail(`TRACE_CONTEXT=${JSON.stringify(env("TRACE_CONTEXT"))}: expected link, ignore or trust`);
@@ -49,30 +26,43 @@ const httpLimits = {
   ...(intEnv("HTTP_KEEP_ALIVE_TIMEOUT_MS") !== undefined ? { keepAliveTimeoutMs: intEnv("HTTP_KEEP_ALIVE_TIMEOUT_MS")! } : {}),
   ...(intEnv("HTTP_MAX_CONNECTIONS") !== undefined ? { maxConnections: intEnv("HTTP_MAX_CONNECTIONS")! } : {}),
 };
-
 const port = intEnv("PORT") ?? 3000;
 const listenHost = env("HOST") ?? "127.0.0.1";
-const portProblem = (error: NodeJS.ErrnoException) =>
-  error.code === "EADDRINUSE"
-    ? `port ${port} on ${listenHost} is already in use (another text2query, or another program): stop it, or choose another port with PORT=<port>`
-    : error.code === "EACCES"
-      ? `port ${port} on ${listenHost} needs privileges this user lacks: choose a port above 1023 with PORT=<port>`
-      : error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND"
-        ? `HOST=${listenHost} is not an address of this machine: set HOST to one of its addresses (127.0.0.1, 0.0.0.0)`
-        : `cannot listen on ${listenHost}:${port} (${error.code ?? error.message}): check PORT and HOST`;
-// The port is tried before the database is opened: a busy port is reported at once, before any seeding.
-if (port !== 0) {
-  await new Promise<void>((resolve) => {
-    const probe = createServer();
-    probe.once("error", (error: NodeJS.ErrnoException) => fail(portProblem(error)));
-    probe.listen(port, listenHost, () => probe.close(() => resolve()));
-  });
-}
+await probePort(port, listenHost);
+
+// The database opens (on first start: created and seeded) in its worker thread while this thread loads
+// LangChain, LangGraph and OpenTelemetry: on two cores, a start takes the longer of the two, not their sum.
+const databaseUrl = env("DATABASE_URL");
+const readerUrl = env("DATABASE_READER_URL");
+const dataDir = env("DATA_DIR") ?? ".data/pglite";
+type Progress = Parameters<NonNullable<Parameters<typeof openDatabase>[0]["onProgress"]>>;
+let progress: (...args: Progress) => void;
+const early: Progress[] = [];
+progress = (...args) => early.push(args);
+const opening: Promise<Database> = openDatabase(databaseUrl ? { url: databaseUrl, ...(readerUrl ? { readerUrl } : {}) } : { dataDir, onProgress: (...args) => progress(...args) });
+// A refusal (DATA_DIR locked or unwritable) is reported at once, whatever is still loading.
+opening.catch((error: unknown) => {
+  if (error instanceof StartupError) fail(error.message);
+});
+
+const [{ diag, DiagConsoleLogger, DiagLogLevel }, { PinoInstrumentation }, { collectDefaultMetrics, Registry }, { RecentTraces, setupTelemetry, traceLogFields, WorkflowMetrics }, { DemoChatModel }, { createText2QueryServer }] = await Promise.all([
+  import("@opentelemetry/api"),
+  import("@opentelemetry/instrumentation-pino"),
+  import("prom-client"),
+  import("langgraph-telemetry"),
+  import("./demo-model.js"),
+  import("./server.js"),
+]);
+
+// pino's lines also go to the OpenTelemetry Logs API, with their trace and span ids, and so over OTLP when logs
+// are exported (OTEL_EXPORTER_OTLP_*; docs/logs.md): the instrumentation patches pino as it is required.
+new PinoInstrumentation();
+const pino = createRequire(import.meta.url)("pino") as typeof pinoModule;
 
 // The library reports what it swallows (internal errors, export failures) through OpenTelemetry's diag logger.
 diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
 // One OpenMetrics registry (exemplars) with the process metrics; the same WorkflowMetrics counts dropped spans.
-const registry = new Registry<OpenMetricsContentType>();
+const registry: RegistryType<OpenMetricsContentType> = new Registry<OpenMetricsContentType>();
 registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
 collectDefaultMetrics({ register: registry });
 const metrics = new WorkflowMetrics({ registry, prefix: "text2query_" });
@@ -80,26 +70,15 @@ const metrics = new WorkflowMetrics({ registry, prefix: "text2query_" });
 // The console (CONSOLE=0 turns it off) keeps the last runs in memory, from the same spans that are exported.
 const recent = env("CONSOLE") === "0" ? undefined : new RecentTraces({ maxTraces: 500 });
 // What an exporter cannot deliver waits on disk beside PGlite's data (SPOOL_DIR; .data/spool, /data/spool in the image).
-const spoolDir = env("SPOOL_DIR") ?? join(dirname(env("DATA_DIR") ?? ".data/pglite"), "spool");
+const spoolDir = env("SPOOL_DIR") ?? join(dirname(dataDir), "spool");
 const setupLines: string[] = [];
 const telemetry = await setupTelemetry({ serviceName: env("OTEL_SERVICE_NAME") ?? "text2query", metrics, spool: { dir: spoolDir }, log: (message) => setupLines.push(message), ...(recent ? { spanProcessors: [recent] } : {}) });
 // Made once the LoggerProvider is registered: the bridge takes its OpenTelemetry logger when the logger is made.
 const log = pino({ mixin: traceLogFields, base: { service: "text2query" }, level: process.env.LOG_LEVEL ?? "info" });
 for (const line of setupLines) log.info(line);
 
-async function chooseModel(): Promise<BaseChatModel> {
-  if (env("OPENAI_API_KEY") === undefined) return new DemoChatModel();
-  const { ChatOpenAI } = await import("@langchain/openai");
-  const baseURL = env("OPENAI_BASE_URL");
-  // LangChain retries 429 and 5xx 6 times with backoff (about a minute): the client waits for all of it.
-  return new ChatOpenAI({ model: env("OPENAI_MODEL") ?? "gpt-4o-mini", temperature: 0, maxRetries: intEnv("OPENAI_MAX_RETRIES") ?? 2, ...(baseURL ? { configuration: { baseURL } } : {}) });
-}
-
-const databaseUrl = env("DATABASE_URL");
-const readerUrl = env("DATABASE_READER_URL");
-const dataDir = env("DATA_DIR") ?? ".data/pglite";
 let progressTimer: NodeJS.Timeout | undefined;
-const onProgress = (step: "creating" | "seeding" | "seeded" | "stale-lock", detail?: number) => {
+progress = (step, detail) => {
   if (step === "creating") {
     const started = Date.now();
     log.info({ data_dir: dataDir }, "first start: creating the database and seeding the sample shop (a few seconds)");
@@ -109,12 +88,19 @@ const onProgress = (step: "creating" | "seeding" | "seeded" | "stale-lock", deta
   else if (step === "seeded") log.info({ seed_ms: Math.round(detail ?? 0) }, "sample shop seeded; its dates stay those of today (delete DATA_DIR to reseed)");
   else log.warn({ data_dir: dataDir, stale_pid: detail }, "took over the lock of a text2query process that is gone");
 };
-let db: Awaited<ReturnType<typeof openDatabase>>;
+for (const args of early.splice(0)) progress(...args);
+
+async function chooseModel(): Promise<BaseChatModel> {
+  if (env("OPENAI_API_KEY") === undefined) return new DemoChatModel();
+  const { ChatOpenAI } = await import("@langchain/openai");
+  const baseURL = env("OPENAI_BASE_URL");
+  // LangChain retries 429 and 5xx 6 times with backoff (about a minute): the client waits for all of it.
+  return new ChatOpenAI({ model: env("OPENAI_MODEL") ?? "gpt-4o-mini", temperature: 0, maxRetries: intEnv("OPENAI_MAX_RETRIES") ?? 2, ...(baseURL ? { configuration: { baseURL } } : {}) });
+}
+
+let db: Database;
 try {
-  db = await openDatabase(databaseUrl ? { url: databaseUrl, ...(readerUrl ? { readerUrl } : {}) } : { dataDir, onProgress });
-} catch (error) {
-  if (error instanceof StartupError) fail(error.message);
-  throw error;
+  db = await opening;
 } finally {
   clearInterval(progressTimer);
 }
@@ -140,7 +126,7 @@ const app = createText2QueryServer({
 // The port can still be taken between the probe and now.
 const { server, url } = await app.listen(port, listenHost).catch(async (error: NodeJS.ErrnoException) => {
   await db.close();
-  return fail(portProblem(error));
+  return fail(listenProblem(error, port, listenHost));
 });
 
 if (!["127.0.0.1", "localhost", "::1"].includes(listenHost) && env("API_TOKEN") === undefined) {
