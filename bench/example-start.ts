@@ -1,6 +1,6 @@
 // The example server's start-up and memory, as a user meets them: `npm start` on a fresh DATA_DIR (first start,
 // seeding), again on the same data (restart), and the process's RSS after start and after --runs questions.
-// Usage: node --import tsx bench/example-start.ts [--rounds 3] [--runs 1000] [--concurrency 4]
+// Usage: node --import tsx bench/example-start.ts [--rounds 3] [--runs 1000] [--concurrency 4] [--node-args "--flag …"]
 // Prints one JSON line per round and a summary (ranges) on stderr. Runs main.ts as one process (no npm, no tsx
 // child), so /proc/<pid>/status is the server's own memory, worker threads included.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -12,7 +12,8 @@ import { parseArgs } from "node:util";
 import { questionAt } from "../examples/text2query/questions.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const { values } = parseArgs({ options: { rounds: { type: "string", default: "3" }, runs: { type: "string", default: "1000" }, concurrency: { type: "string", default: "4" }, port: { type: "string", default: "3917" } } });
+const { values } = parseArgs({ options: { rounds: { type: "string", default: "3" }, runs: { type: "string", default: "1000" }, concurrency: { type: "string", default: "4" }, port: { type: "string", default: "3917" }, "node-args": { type: "string", default: "" } } });
+const nodeArgs = values["node-args"].split(" ").filter(Boolean);
 const rounds = Number(values.rounds);
 const runs = Number(values.runs);
 const concurrency = Number(values.concurrency);
@@ -24,7 +25,7 @@ const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/pr
 /** Starts the server; resolves with the time until /healthz answered 200, and the longest silence on its output. */
 async function start(dataDir: string): Promise<{ child: ChildProcess; seconds: number; silence: number; output: () => string }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "examples/text2query/main.ts"], { cwd: root, env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "examples/text2query/main.ts"], { cwd: root, env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   let last = started;
   let silence = 0;

@@ -80,8 +80,10 @@ describe("a provider 401 that echoes the API key: the key is never stored, shown
   it("answers, stores, shows and exports the error as its type and a redacted message", async () => {
     const auth = { authorization: `Bearer ${API_TOKEN}` };
     const answer = await api("/api/query", { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify({ question: "How many orders are there?" }) });
-    expect(answer.status).toBe(200);
-    expect(answer.json).toMatchObject({ outcome: "error", message: "the query could not be run" });
+    // Not an answer: a 502 that names the setting to check, and never the key.
+    expect(answer.status).toBe(502);
+    expect(answer.json).toMatchObject({ setting: "OPENAI_API_KEY", providerStatus: 401 });
+    expect(answer.json.error).toMatch(/refused the credentials \(HTTP 401, invalid_api_key\): check OPENAI_API_KEY/);
     const traceId = answer.json.traceId as string;
     expect(llm.calls.get("gpt-4o-mini")).toBeGreaterThanOrEqual(1);
 
