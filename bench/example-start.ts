@@ -2,7 +2,7 @@
 // seeding), again on the same data (restart), and the process's RSS after start and after --runs questions.
 // Usage: node --import tsx bench/example-start.ts [--rounds 3] [--runs 1000] [--concurrency 4] [--node-args "--flag …"]
 // Prints one JSON line per round and a summary (ranges) on stderr. Runs main.ts as one process (no npm, no tsx
-// child), so /proc/<pid>/status is the server's own memory, worker threads included.
+// child), with npm start's node flags, so /proc/<pid>/status is the server's own memory, worker threads included.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +13,9 @@ import { questionAt } from "../examples/text2query/questions.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "3" }, runs: { type: "string", default: "1000" }, concurrency: { type: "string", default: "4" }, port: { type: "string", default: "3917" }, "node-args": { type: "string", default: "" } } });
-const nodeArgs = values["node-args"].split(" ").filter(Boolean);
+// npm start's own node flags (package.json), then any given here.
+const startScript = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { scripts: { start: string } }).scripts.start;
+const nodeArgs = [...startScript.split(" ").slice(1, -3), ...values["node-args"].split(" ").filter(Boolean)];
 const rounds = Number(values.rounds);
 const runs = Number(values.runs);
 const concurrency = Number(values.concurrency);

@@ -214,6 +214,9 @@ export class PgliteHost {
 
   private spawn(exitAfterSetup: boolean, preloaded: Awaited<ReturnType<typeof pgliteArtifacts>>, started: number): Promise<Worker> {
     const worker = new Worker(WORKER, {
+      // PGlite's memory is WebAssembly, outside V8's heap: a small young generation is enough for the rest, and
+      // V8's default (16 MB semi-spaces) stays resident for nothing.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
       workerData: { dataDir: this.dataDir, seed: { schemaSql: this.options.schemaSql, seedSql: this.options.seedSql }, setupSql: SETUP_SQL, postgresqlconf: POSTGRESQL_CONF, exitAfterSetup, ...preloaded },
     });
     if (!exitAfterSetup) this.worker = worker;
