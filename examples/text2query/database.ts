@@ -1,5 +1,6 @@
+import { resolve } from "node:path";
 import pg from "pg";
-import { lockDataDir, prepareDataDir } from "./data-dir.js";
+import { lockDataDir, prepareDataDir, StartupError } from "./data-dir.js";
 import { PgliteHost } from "./pglite-host.js";
 import { openPostgresSandbox } from "./postgres-sandbox.js";
 import type { QuerySandbox } from "./query-sandbox.js";
@@ -71,7 +72,11 @@ async function pglite(options: OpenDatabaseOptions): Promise<Database> {
   } catch (error) {
     await host.close();
     lock?.release();
-    throw error;
+    if (options.dataDir === undefined) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StartupError(
+      `DATA_DIR=${resolve(options.dataDir)} could not be opened as the example's database (${reason.slice(0, 200)}): if a first start was interrupted or the directory holds something else, move it away and start again (it is created and seeded anew)`,
+    );
   }
   return {
     kind: "pglite",
