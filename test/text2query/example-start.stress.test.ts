@@ -8,7 +8,7 @@ import { questionAt } from "../../examples/text2query/questions.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const RUNS = 1000;
-/** After issue 27: 474–478 MB measured (bench/example-start.ts, shared 2-core machine); before it, 0.9–1.05 GB. */
+/** After issue 27: 474–499 MB measured (bench/example-start.ts, shared 2-core machine); before it, 0.9–1.05 GB. */
 const SOAK_RSS_LIMIT_MB = 600;
 // npm start's node flags (package.json), so the soak measures what npm start runs.
 const NODE_FLAGS = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start.split(" ").slice(1, -3);
