@@ -14,7 +14,8 @@ export default defineConfig({
     // `npm test` needs nothing but Node: suites that drive system servers (Prometheus, promtool, Alertmanager,
     // PostgreSQL, Chromium) are named *.system.test.ts and run under `npm run test:system` (vitest.system.config.ts).
     include: ["test/**/*.test.ts"],
-    exclude: ["test/**/*.system.test.ts", "**/node_modules/**"],
+    // Long soaks are *.stress.test.ts (`npm run test:stress`).
+    exclude: ["test/**/*.system.test.ts", "test/**/*.stress.test.ts", "**/node_modules/**"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores on CI: keep files in forks so one heavy suite cannot starve the others' timers.

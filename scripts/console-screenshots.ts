@@ -22,7 +22,7 @@ try {
 
   await failedRow.click();
   await page.waitForSelector("#span-details");
-  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate("window.scrollTo(0, 0)"); // runs in the page (no DOM types here)
   await page.mouse.move(1, 1); // no hover highlight where the runs list was clicked
   await page.setViewportSize({ width: 1280, height: 1080 });
   await page.screenshot({ path: `${values.out}/console-failed-run.png` });

@@ -1,7 +1,7 @@
-import { mkdirSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
+import { resolve } from "node:path";
 import pg from "pg";
-import { PgliteSandbox } from "./pglite-sandbox.js";
+import { lockDataDir, prepareDataDir, StartupError } from "./data-dir.js";
+import { PgliteHost } from "./pglite-host.js";
 import { openPostgresSandbox } from "./postgres-sandbox.js";
 import type { QuerySandbox } from "./query-sandbox.js";
 import { ensureRunStore } from "./run-store.js";
@@ -27,13 +27,15 @@ export interface OpenDatabaseOptions {
   url?: string;
   /** `DATABASE_READER_URL`: required with `url`; the role model-written SQL runs as (see postgres-sandbox.ts). */
   readerUrl?: string;
-  /** PGlite's data directory; in memory when undefined. */
+  /** PGlite's data directory (created, locked against a second process); a temporary one when undefined. */
   dataDir?: string;
+  /** What a PGlite start does, for a progress line: creating the database, seeding the shop, seeded. */
+  onProgress?: (step: "creating" | "seeding" | "seeded" | "stale-lock", detail?: number) => void;
 }
 
 /**
  * `url` → PostgreSQL through `pg`, model-written SQL through the `readerUrl` role; otherwise embedded PGlite in
- * `dataDir`, model-written SQL in a worker thread with its own copy of the shop's tables.
+ * `dataDir`, held by a worker thread, model-written SQL as a role that can only read the shop's tables.
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.url !== undefined) {
@@ -44,7 +46,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     }
     return postgres(options.url, options.readerUrl);
   }
-  return pglite(options.dataDir);
+  return pglite(options);
 }
 
 async function ensureSchema(query: Database["query"]): Promise<void> {
@@ -56,34 +58,33 @@ async function ensureSchema(query: Database["query"]): Promise<void> {
   await ensureRunStore({ query });
 }
 
-async function pglite(dataDir: string | undefined): Promise<Database> {
-  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
-  const query = async (sql: string, params?: unknown[]) => {
-    // PGlite's exec runs several statements (schema, seed); query runs one with parameters.
-    if (params === undefined && sql.includes(";")) {
-      const results = await db.exec(sql);
-      const last = results.at(-1);
-      return { rows: (last?.rows ?? []) as Record<string, unknown>[], columns: (last?.fields ?? []).map((f) => f.name) };
-    }
-    const r = await db.query<Record<string, unknown>>(sql, params);
-    return { rows: r.rows, columns: r.fields.map((f) => f.name) };
-  };
-  const sandbox = new PgliteSandbox({ schemaSql: SCHEMA_SQL, seedSql: SEED_SQL });
+async function pglite(options: OpenDatabaseOptions): Promise<Database> {
+  let lock: { release(): void } | undefined;
+  if (options.dataDir !== undefined) {
+    prepareDataDir(options.dataDir);
+    lock = lockDataDir(options.dataDir, (held) => options.onProgress?.("stale-lock", held.pid));
+  }
+  const host = new PgliteHost({ ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}), schemaSql: SCHEMA_SQL, seedSql: SEED_SQL, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const query = (sql: string, params?: unknown[]) => host.query(sql, params);
   try {
-    await Promise.all([ensureSchema(query), sandbox.start()]);
+    await host.open();
+    await ensureRunStore({ query });
   } catch (error) {
-    await sandbox.close();
-    await db.close();
-    throw error;
+    await host.close();
+    lock?.release();
+    if (options.dataDir === undefined) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StartupError(
+      `DATA_DIR=${resolve(options.dataDir)} could not be opened as the example's database (${reason.slice(0, 200)}): if a first start was interrupted or the directory holds something else, move it away and start again (it is created and seeded anew)`,
+    );
   }
   return {
     kind: "pglite",
     query,
-    sandbox,
+    sandbox: host.sandbox,
     async close() {
-      await sandbox.close();
-      await db.close();
+      await host.close();
+      lock?.release();
     },
   };
 }

@@ -2,6 +2,7 @@ import pg from "pg";
 import type { QueryResult } from "./database.js";
 import { QueryGate, WORK_MEM } from "./query-gate.js";
 import type { QuerySandbox } from "./query-sandbox.js";
+import { pgTextTypes, sameJson } from "./result-types.js";
 import { RUN_STORE_TABLES } from "./run-store.js";
 import { SHOP_TABLES } from "./sql-guard.js";
 
@@ -76,9 +77,10 @@ async function readOnly(reader: pg.Pool, sql: string, timeoutMs: number): Promis
   try {
     await client.query("BEGIN READ ONLY");
     await client.query(`SET LOCAL statement_timeout = ${Math.floor(timeoutMs)}`);
-    // Extended protocol (parse/bind/execute): the server refuses a second statement in the text.
-    const result = await client.query({ text: sql, values: [], queryMode: "extended" } as pg.QueryConfig);
-    return { rows: result.rows as Record<string, unknown>[], columns: result.fields.map((f) => f.name) };
+    // Extended protocol (parse/bind/execute): the server refuses a second statement in the text. Counts, dates
+    // and timestamps read as text, then given the same JSON as on PGlite (result-types.ts).
+    const result = await client.query({ text: sql, values: [], queryMode: "extended", types: pgTextTypes } as pg.QueryConfig);
+    return { rows: sameJson(result.rows as Record<string, unknown>[], result.fields), columns: result.fields.map((f) => f.name) };
   } finally {
     await client.query("ROLLBACK").catch((error: Error) => (broken = error));
     client.release(broken);

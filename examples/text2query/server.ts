@@ -10,6 +10,7 @@ import { httpMetrics, jsonErrorHandler, telemetryConsole, telemetryRouter, trace
 import { apiTokenCheck, hostAndOriginCheck, resolveAccess } from "./access.js";
 import type { Database } from "./database.js";
 import { createLimitedServer, resolveHttpLimits, type HttpLimitsOptions } from "./http-limits.js";
+import { ModelProviderError } from "./provider-errors.js";
 import { Text2QueryService } from "./service.js";
 
 export interface Text2QueryServerOptions {
@@ -60,6 +61,8 @@ const TRACE_ID = /^[0-9a-f]{32}$/;
 // A UUID; runs stored before run ids existed kept their trace id (32 hex) as their run id.
 const RUN_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/;
 const OUTCOMES = new Set(["success", "failed", "error", "needs_clarification", "cannot_answer"]);
+/** Probes, scrapes (and the console's polling): their successful answers are logged at debug, not every few seconds at info. */
+const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 
 class BadRequest extends Error {
   readonly status = 400;
@@ -136,6 +139,17 @@ export function createText2QueryServer(options: Text2QueryServerOptions): Text2Q
   const app = express();
   app.disable("x-powered-by");
   app.use(traceContext({ tracerProvider, inbound: options.traceContext ?? "link" }));
+  // Every response, refusals and body-parser errors (400 malformed JSON, 413) included, in the request's trace
+  // (the response is bound to its context, so the line carries its trace_id). Successful probes and scrapes at debug.
+  app.use(function logResponse(req, res, next) {
+    const started = performance.now();
+    res.on("finish", () => {
+      const status = res.statusCode;
+      const level = status >= 500 ? "error" : status >= 400 ? "warn" : QUIET_PATHS.has(req.path) || req.path.startsWith("/telemetry/") ? "debug" : "info";
+      log[level]({ method: req.method, path: req.path, status, duration_ms: Math.round(performance.now() - started) }, "request");
+    });
+    next();
+  });
   app.use(httpMetrics({ registry }));
   app.use(hostAndOriginCheck(access));
   app.use(
@@ -159,13 +173,6 @@ export function createText2QueryServer(options: Text2QueryServerOptions): Text2Q
   if (access.apiToken !== undefined) app.use("/api", apiTokenCheck(access.apiToken));
   // Not strict: a `null`, number or string body reaches parseQuestion, which says what the body must be.
   app.use(express.json({ limit: "16kb", strict: false }));
-  app.use((req, res, next) => {
-    const started = performance.now();
-    res.on("finish", () => {
-      if (req.path.startsWith("/api/")) log.info({ method: req.method, path: req.path, status: res.statusCode, duration_ms: Math.round(performance.now() - started) }, "request");
-    });
-    next();
-  });
 
   app.post(
     "/api/query",
@@ -204,6 +211,12 @@ export function createText2QueryServer(options: Text2QueryServerOptions): Text2Q
   );
   app.use((_req, res) => {
     res.status(404).json({ error: "not found" });
+  });
+  // The provider refused or failed: 502/503/504 with the setting to check (jsonErrorHandler hides 5xx reasons).
+  app.use(function providerErrors(error: unknown, _req: Request, res: Response, next: NextFunction) {
+    if (!(error instanceof ModelProviderError) || res.headersSent) return next(error);
+    if (error.retryAfterS !== undefined) res.set("Retry-After", String(error.retryAfterS));
+    res.status(error.status).set("Cache-Control", "no-store").json(error.toJSON());
   });
   app.use(jsonErrorHandler());
 

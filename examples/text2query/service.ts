@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { redactSecrets, type WorkflowMetrics, type WorkflowTracer } from "langgraph-telemetry";
 import { CostRecorder } from "./cost-recorder.js";
 import type { Database } from "./database.js";
+import { providerFailure } from "./provider-errors.js";
 import { RunStore, type StoredRun } from "./run-store.js";
 import { SqlRunner } from "./sql-runner.js";
 import { buildText2QueryWorkflow, type Text2QueryStateType } from "./workflow.js";
@@ -91,7 +92,10 @@ export class Text2QueryService {
     this.workflow = buildText2QueryWorkflow({ model: options.model, sql: this.sql });
   }
 
-  /** Answers a question. The run joins the active trace (the HTTP request's), or gets a span of its own. */
+  /**
+   * Answers a question. The run joins the active trace (the HTTP request's), or gets a span of its own. When
+   * the model provider refuses or fails (401, 429, 5xx…), the run is stored and a ModelProviderError thrown.
+   */
   async ask(q: Question): Promise<Answer> {
     if (trace.getSpan(context.active()) !== undefined) return this.run(q);
     return this.options.otelTracer.startActiveSpan("text2query.ask", async (span) => {
@@ -178,6 +182,14 @@ export class Text2QueryService {
       await this.runs.save(run, costs.events.map((e) => ({ ...e, costUsd: roundUsd(e.costUsd) })));
     } catch (e) {
       log.error({ err: e }, "could not store the run");
+    }
+    const provider = providerFailure(error);
+    if (provider !== undefined) {
+      // Not an answer: the client gets a non-200 naming the setting to check; the log says why, at error.
+      log.error({ provider_status: provider.providerStatus, setting: provider.setting, reason: provider.reason, run_id: answer.runId, duration_ms: Math.round(durationMs) }, "model provider refused the request");
+      provider.runId = answer.runId;
+      provider.traceId = traceId;
+      throw provider;
     }
     const level = answer.outcome === "failed" || answer.outcome === "error" ? "warn" : "info";
     log[level]({ intent: answer.intent, outcome: answer.outcome, corrections: answer.corrections, row_count: run.rowCount, cost_usd: costUsd, duration_ms: Math.round(durationMs) }, "question answered");

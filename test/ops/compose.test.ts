@@ -82,7 +82,7 @@ describe("docker-compose.yml: valid Compose, and the stack's paths, ports, secre
     expect(text).toMatch(/^FROM node:20[\w.-]*$/m);
     expect(text).toMatch(/^RUN npm ci\b/m);
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
-    expect(pkg.scripts.start).toBe("node --import tsx examples/text2query/main.ts");
+    expect(pkg.scripts.start).toBe("node --max-semi-space-size=1 --import tsx examples/text2query/main.ts");
     // npm start's program run by node itself: npm would not pass docker stop's SIGTERM on to the server.
     expect((JSON.parse(/^CMD (\[.*\])$/m.exec(text)![1]!) as string[]).join(" ")).toBe(pkg.scripts.start);
     for (const copied of [...text.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1]!.split(" "))) expect(existsSync(join(context, copied)), copied).toBe(true);

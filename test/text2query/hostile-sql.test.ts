@@ -84,10 +84,19 @@ describe("example Text2Query against a hostile model (PGlite, the default)", () 
     const { body } = await ask("SELECT * FROM query_runs");
     expect(body).toMatchObject({ outcome: "failed", rows: [] });
     expect(body.message).toMatch(/relation "query_runs" does not exist/);
-    // Below the guard too: the worker's copy has the shop's tables and nothing else.
+    // Below the guard too: model-written SQL runs as a role that sees the shop's tables and nothing else; the
+    // run store is in another schema it has no access to, and the role cannot be switched back from a SELECT.
     await expect(db.sandbox.query("SELECT count(*) FROM query_runs", TIMEOUT_MS)).rejects.toMatchObject({ code: "42P01" });
-    const tables = await db.sandbox.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1", TIMEOUT_MS);
-    expect(tables.rows.map((r) => r.table_name)).toEqual(["customers", "order_items", "orders", "products"]);
+    await expect(db.sandbox.query("SELECT count(*) FROM t2q_service.query_runs", TIMEOUT_MS)).rejects.toMatchObject({ code: "42501" });
+    await expect(db.sandbox.query("SELECT set_config('role', 'postgres', true)", TIMEOUT_MS)).rejects.toMatchObject({ code: "42501" });
+    await expect(db.sandbox.query("SELECT set_config('session_authorization', 'postgres', true)", TIMEOUT_MS)).rejects.toMatchObject({ code: "42501" });
+    await expect(db.sandbox.query("DELETE FROM orders", TIMEOUT_MS)).rejects.toMatchObject({ code: "25006" });
+    await expect(db.sandbox.query("SELECT pg_read_file('PG_VERSION')", TIMEOUT_MS)).rejects.toMatchObject({ code: "42501" });
+    const tables = await db.sandbox.query("SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1", TIMEOUT_MS);
+    expect(tables.rows.map((r) => r.t)).toEqual(["public.customers", "public.order_items", "public.orders", "public.products"]);
+    expect((await db.sandbox.query("SELECT current_user AS u", TIMEOUT_MS)).rows).toEqual([{ u: "t2q_reader" }]);
+    // The service's own statements still reach the run store.
+    expect(Number((await db.query("SELECT count(*) AS n FROM query_runs")).rows[0]!.n)).toBeGreaterThan(0);
   });
 
   it("stays responsive while a cartesian join runs, and ends it at the timeout", async () => {
@@ -155,12 +164,13 @@ describe("example Text2Query against a hostile model (PGlite, the default)", () 
   });
 });
 
-describe("the PGlite query sandbox under a burst of slow queries", () => {
+describe("the PGlite database's query sandbox under a burst of slow queries", () => {
   it("bounds the queue: queries past it fail at once with a clear error, and every query ends within its timeout", async () => {
     const { SCHEMA_SQL, SEED_SQL } = await import("../../examples/text2query/sample-data.js");
-    const { PgliteSandbox } = await import("../../examples/text2query/pglite-sandbox.js");
-    const sandbox = new PgliteSandbox({ schemaSql: SCHEMA_SQL, seedSql: SEED_SQL, maxWaiting: 4 });
-    await sandbox.start();
+    const { PgliteHost } = await import("../../examples/text2query/pglite-host.js");
+    const host = new PgliteHost({ schemaSql: SCHEMA_SQL, seedSql: SEED_SQL, maxWaiting: 4 });
+    await host.open();
+    const sandbox = host.sandbox;
     try {
       const started = performance.now();
       const settled = await Promise.all(
@@ -178,12 +188,14 @@ describe("the PGlite query sandbox under a burst of slow queries", () => {
       expect(timedOut).toHaveLength(5);
       // At most one timeout waiting for the worker, one worker start after a kill, one timeout running.
       const last = Math.max(...settled.map((s) => s.at));
-      expect(last).toBeLessThan(2 * 800 + sandbox.lastStartMs + 100);
-      expect(sandbox.kills).toBeGreaterThanOrEqual(1);
+      expect(last).toBeLessThan(2 * 800 + host.lastStartMs + 100);
+      expect(host.kills).toBeGreaterThanOrEqual(1);
       expect((await sandbox.query("SELECT count(*)::int AS n FROM orders", 5000)).rows).toEqual([{ n: 6000 }]);
-      console.log(`burst of 8 over in ${Math.round(last)} ms; a worker starts in ${Math.round(sandbox.lastStartMs)} ms`);
+      // The service's own statements wait their turn and go on on the replacement: none is lost to a kill.
+      expect((await host.query("SELECT count(*)::int AS n FROM customers")).rows).toEqual([{ n: 600 }]);
+      console.log(`burst of 8 over in ${Math.round(last)} ms; a worker opens the directory in ${Math.round(host.lastStartMs)} ms`);
     } finally {
-      await sandbox.close();
+      await host.close();
     }
   }, 120_000);
 });

@@ -14,6 +14,9 @@ import { setupOtel } from "../support/otel.js";
 import { HostileLlm, hostileSql } from "./hostile-llm.js";
 import { DATABASE_URL, READER_URL } from "./postgres-urls.js";
 
+// A time zone east of UTC: pg reads a date as local midnight, which was 23:00 the day before in UTC.
+process.env.TZ = "Europe/Berlin";
+
 describe("example Text2Query on a real PostgreSQL server (DATABASE_URL)", () => {
   let db: Database;
   let server: Server;
@@ -51,7 +54,8 @@ describe("example Text2Query on a real PostgreSQL server (DATABASE_URL)", () => 
     expect(counts.rows[0]).toMatchObject({ customers: 600, orders: 6000 });
     const answer = await ask("How many pending orders are there?");
     const truth = await db.query("SELECT count(*)::int AS n FROM orders WHERE status = 'pending'");
-    expect(answer).toMatchObject({ outcome: "success", rows: [{ orders: String(truth.rows[0]!.n) }] });
+    // count(*) is a bigint: a number in the JSON, as on PGlite (pg alone would give the string "123").
+    expect(answer).toMatchObject({ outcome: "success", rows: [{ orders: truth.rows[0]!.n }] });
   });
 
   it("validates with EXPLAIN on the server, corrects, and replays", async () => {
@@ -195,5 +199,51 @@ describe("example Text2Query against a hostile model on a real PostgreSQL, conne
     } finally {
       await owner.query("REVOKE INSERT ON orders FROM text2query_reader");
     }
+  });
+});
+
+describe("the same JSON from PGlite and PostgreSQL for model-written SQL (TZ=Europe/Berlin)", () => {
+  let pglite: Database;
+  let postgres: Database;
+  let urls: string[];
+  const servers: Server[] = [];
+  let otel: ReturnType<typeof setupOtel>;
+
+  beforeAll(async () => {
+    otel = setupOtel();
+    // Both seeded today from the same generator: the same shop, so the same answers.
+    [pglite, postgres] = await Promise.all([openDatabase({}), openDatabase({ url: DATABASE_URL, readerUrl: READER_URL })]);
+    urls = [];
+    for (const db of [pglite, postgres]) {
+      const { server, url } = await createText2QueryServer({ db, model: new DemoChatModel(), tracerProvider: otel.provider, log: pino({ level: "silent" }) }).listen(0);
+      servers.push(server);
+      urls.push(url);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    for (const s of servers) await new Promise((r) => s.close(r));
+    await pglite?.close();
+    await postgres?.close();
+    await otel?.shutdown();
+  });
+
+  it("types: counts as numbers, dates as YYYY-MM-DD without a time-zone shift, timestamps in UTC, numeric exact", async () => {
+    const sql = `SELECT count(*) AS n, DATE '2024-12-01' AS d, TIMESTAMP '2024-12-01 10:30:00' AS ts, TIMESTAMPTZ '2024-12-01 10:30:00+00' AS tstz,
+      2.50::numeric(10, 2) AS x, 1.5::float8 AS f, 7::int AS i, true AS b, 'Müller' AS t FROM orders WHERE order_id <= 3`;
+    const [a, b] = await Promise.all([pglite.sandbox.query(sql, 5000), postgres.sandbox.query(sql, 5000)]);
+    expect(JSON.parse(JSON.stringify(a.rows))).toEqual([{ n: 3, d: "2024-12-01", ts: "2024-12-01T10:30:00.000Z", tstz: "2024-12-01T10:30:00.000Z", x: "2.50", f: 1.5, i: 7, b: true, t: "Müller" }]);
+    expect(JSON.stringify(b.rows)).toBe(JSON.stringify(a.rows));
+  });
+
+  it("answers: the same JSON for the same questions, December 2024 as 2024-12-01", async () => {
+    for (const question of ["Revenue by month", "How many orders per status?", "How many orders are there?", "How many customers signed up per month this year?"]) {
+      const [a, b] = await Promise.all(
+        urls.map(async (url) => (await (await fetch(`${url}/api/query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question }) })).json()) as { rows: unknown[]; outcome: string }),
+      );
+      expect(a!.outcome, question).toBe("success");
+      expect(JSON.stringify(b!.rows), question).toBe(JSON.stringify(a!.rows));
+    }
+    const months = (await (await fetch(`${urls[1]}/api/query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: "Revenue by month" }) })).json()) as { rows: Array<{ month: string }> };
+    for (const r of months.rows) expect(r.month).toMatch(/^\d{4}-\d{2}-01$/);
   });
 });

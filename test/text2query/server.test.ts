@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import { request, type Server } from "node:http";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -159,6 +159,28 @@ describe("example Text2Query server over real HTTP (PGlite)", () => {
     const mine = lines.filter((l) => l.trace_id === body.traceId);
     expect(mine.map((l) => l.msg)).toEqual(["question received", "question answered", "request"]);
     expect(lines.filter((l) => l.trace_id !== body.traceId)).toEqual([]);
+  });
+
+  it("logs every response with its trace id, body-parser errors (400 malformed JSON, 413) and refusals included", async () => {
+    lines.length = 0;
+    const malformed = await post("/api/query", '{"question": "How many orders', {});
+    const tooBig = await post("/api/query", { question: "x".repeat(20_000) });
+    // fetch cannot send a foreign Host (DNS rebinding): node:http can.
+    const foreignHost = await new Promise<{ status: number; headers: { get(name: string): string | null } }>((resolve, reject) =>
+      request(`${url}/api/runs`, { headers: { host: "evil.example" } }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode!, headers: { get: (name) => String(res.headers[name] ?? "") || null } });
+      })
+        .on("error", reject)
+        .end(),
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    for (const [res, status] of [[malformed, 400], [tooBig, 413], [foreignHost, 403]] as const) {
+      expect(res.status).toBe(status);
+      const traceId = res.headers.get("x-trace-id");
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(lines.filter((l) => l.trace_id === traceId)).toEqual([expect.objectContaining({ msg: "request", status, method: res === foreignHost ? "GET" : "POST", level: 40 })]);
+    }
   });
 
   it("refuses destructive SQL before the database sees it, and counts it", async () => {

@@ -91,9 +91,9 @@ describe("example Text2Query workflow on embedded PGlite", () => {
     expect(() => new SqlRunner(db, { statementTimeoutMs: 0, maxRows: 10 })).toThrow("SqlRunner: statementTimeoutMs must be a positive integer, got 0");
     expect(() => new SqlRunner(db, { statementTimeoutMs: 1000, maxRows: 1.5 })).toThrow("SqlRunner: maxRows must be a positive integer, got 1.5");
     expect(() => new SqlRunner(db, { statementTimeoutMs: 1000, maxRows: 10, maxBytes: -1 })).toThrow("SqlRunner: maxBytes must be a positive integer, got -1");
-    const { PgliteSandbox } = await import("../../examples/text2query/pglite-sandbox.js");
-    expect(() => new PgliteSandbox({ schemaSql: "", seedSql: "", workMem: "8MB'; DROP" })).toThrow(`workMem must look like "8MB" or "512kB", got "8MB'; DROP"`);
-    expect(() => new PgliteSandbox({ schemaSql: "", seedSql: "", maxWaiting: -1 })).toThrow("maxWaiting must be an integer ≥ 0, got -1");
+    const { PgliteHost } = await import("../../examples/text2query/pglite-host.js");
+    expect(() => new PgliteHost({ schemaSql: "", seedSql: "", workMem: "8MB'; DROP" })).toThrow(`workMem must look like "8MB" or "512kB", got "8MB'; DROP"`);
+    expect(() => new PgliteHost({ schemaSql: "", seedSql: "", maxWaiting: -1 })).toThrow("maxWaiting must be an integer ≥ 0, got -1");
   });
 
   it("reports realistic usage: the long generation prompt is served from the cache after the first call", async () => {
