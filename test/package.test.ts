@@ -119,6 +119,28 @@ describe("the published package", () => {
     expect(files.filter((f) => /\.test\.|^src\/|^test\/|^bench\//.test(f))).toEqual([]);
   });
 
+  it("builds dist/ when packed (prepack), so `npm pack` and `npm publish` from a fresh clone ship the code", () => {
+    const manifest = JSON.parse(readFileSync(`${root}/package.json`, "utf8")) as { scripts: Record<string, string> };
+    expect(manifest.scripts.prepack).toBe("npm run build");
+    // `npm ci` runs `prepare`, never `prepack`: installing a fresh clone does not need a build to succeed first.
+    expect(manifest.scripts).not.toHaveProperty("prepare");
+  });
+
+  it("points the registry page at the GitHub project: repository, homepage and bugs, against which npm resolves the README's relative links and screenshot", () => {
+    const project = "https://github.com/langgraph-telemetry/langgraph-telemetry";
+    const manifest = JSON.parse(readFileSync(`${root}/package.json`, "utf8")) as { repository: { type: string; url: string }; homepage: string; bugs: { url: string } };
+    expect(manifest.repository).toEqual({ type: "git", url: `git+${project}.git` });
+    expect(manifest.homepage).toBe(`${project}#readme`);
+    expect(manifest.bugs).toEqual({ url: `${project}/issues` });
+    // npm rewrites a relative link to <repository>/blob/HEAD/<path> (images to raw): each target must be a
+    // file the repository tracks, not one that exists only in this checkout (test/docs checks that it exists).
+    const readme = readFileSync(`${root}/README.md`, "utf8");
+    const relative = [...readme.matchAll(/\]\(([^)\s#]+)(?:#[^)\s]*)?\)/g)].map((m) => m[1]!).filter((target) => !/^[a-z]+:/.test(target));
+    expect(relative).toEqual(expect.arrayContaining(["docs/console-run.png", "docs/tracer.md", "LICENSE"]));
+    const tracked = new Set(execFileSync("git", ["ls-files", "--", ...new Set(relative)], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean));
+    expect([...new Set(relative)].filter((target) => !tracked.has(target))).toEqual([]);
+  });
+
   it("lists as dependencies only what the published code imports; test-only packages are devDependencies", () => {
     const manifest = JSON.parse(readFileSync(`${root}/package.json`, "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
     const shipped = readdirSync(`${root}/dist`).filter((f) => /\.(c?js)$/.test(f)).map((f) => readFileSync(`${root}/dist/${f}`, "utf8")).join("\n");
