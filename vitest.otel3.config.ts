@@ -27,6 +27,7 @@ export default defineConfig({
   test: {
     ...base.test,
     include: ["test/tracer/**/*.test.ts"],
+    setupFiles: [fileURLToPath(new URL("./test/support/otel3-setup.mjs", import.meta.url))],
     exclude: ["**/*.system.test.ts", "**/*.stress.test.ts", "**/node_modules/**"],
   },
 });

@@ -137,6 +137,14 @@ describe("the published package", () => {
     expect([...new Set(relative)].filter((target) => !tracked.has(target))).toEqual([]);
   });
 
+  it("declares in engines the Node lines it is tested on: CI's own (20) and those scripts/node-versions.sh runs", () => {
+    const manifest = JSON.parse(readFileSync(`${root}/package.json`, "utf8")) as { engines: { node: string } };
+    const script = readFileSync(`${root}/scripts/node-versions.sh`, "utf8");
+    const lines = /NODE_VERSIONS:-"([\d ]+)"/.exec(script)![1]!.split(" ").map(Number);
+    const tested = [20, ...lines];
+    expect(manifest.engines.node).toBe(tested.map((major, i) => (i === tested.length - 1 ? `>=${major}` : `^${major}`)).join(" || "));
+  });
+
   it("lists as dependencies only what the published code imports; test-only packages are devDependencies", () => {
     const manifest = JSON.parse(readFileSync(`${root}/package.json`, "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
     const shipped = readdirSync(`${root}/dist`).filter((f) => /\.(c?js)$/.test(f)).map((f) => readFileSync(`${root}/dist/${f}`, "utf8")).join("\n");
