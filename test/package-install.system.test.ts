@@ -30,7 +30,9 @@ describe("the packed tarball, installed into a scratch project", () => {
     for (const file of files) cpSync(join(root, file), join(clone, file));
     symlinkSync(join(root, "node_modules"), join(clone, "node_modules"));
     expect(existsSync(join(clone, "dist"))).toBe(false);
-    const [packed] = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", project], { cwd: clone, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    // The build's own output comes first on stdout; npm's JSON report is the last thing printed.
+    const printed = execFileSync("npm", ["pack", "--json", "--pack-destination", project], { cwd: clone, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const [packed] = JSON.parse(printed.slice(printed.search(/^\[\s*\{/m))) as Array<{ filename: string; files: Array<{ path: string }> }>;
     tarballFiles = packed!.files.map((f) => f.path).sort();
     const tarball = packed!.filename;
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "first-project", private: true, type: "module" }));
