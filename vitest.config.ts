@@ -11,10 +11,11 @@ export default defineConfig({
     ],
   },
   test: {
-    // `npm test` needs nothing but Node: suites that drive system servers (Prometheus, promtool, Alertmanager,
-    // PostgreSQL, Chromium) are named *.system.test.ts and run under `npm run test:system` (vitest.system.config.ts).
+    // `npm test` needs nothing but Node and stays within two minutes on two cores: suites that drive system
+    // servers (Prometheus, promtool, Alertmanager, PostgreSQL, Chromium) are named *.system.test.ts and run under
+    // `npm run test:system` (vitest.system.config.ts); long ones (scale, soak, process restarts) are named
+    // *.stress.test.ts and run under `npm run test:stress` (vitest.stress.config.ts).
     include: ["test/**/*.test.ts"],
-    // Long soaks are *.stress.test.ts (`npm run test:stress`).
     exclude: ["test/**/*.system.test.ts", "test/**/*.stress.test.ts", "**/node_modules/**"],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -1,7 +1,11 @@
 import { defineConfig } from "vitest/config";
 import base from "./vitest.config.js";
 
-/** Long soaks (minutes each), kept out of `npm test`: `npm run test:stress`. */
+/**
+ * `npm run test:stress`: the suites that are long by design and need only Node, named *.stress.test.ts —
+ * fuzzing, soak and scale runs, benchmarks' sanity checks, and suites that spawn, kill and restart whole
+ * processes. Kept out of `npm test` so that one stays within two minutes on two cores; CI runs both.
+ */
 export default defineConfig({
   ...base,
   test: {

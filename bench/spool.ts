@@ -1,6 +1,6 @@
 /**
  * The export spool across a long outage with a kill and a restart in the middle (the long version of
- * test/export/spool-kill.test.ts): a child process runs a traced LangGraph workflow (the test Text2Query
+ * test/export/spool-kill.stress.test.ts): a child process runs a traced LangGraph workflow (the test Text2Query
  * graph, ~14 spans a run) at a steady rate, exporting to loopback Langfuse and OTLP receivers; both go down
  * (Langfuse refuses connections, the collector answers 500); the child is killed (SIGKILL) halfway and started
  * again on the same spool directory; the receivers come back; the restarted child runs until everything has

@@ -8,8 +8,9 @@ import { ScriptedChatModel } from "../support/scripted-chat-model.js";
 import { buildText2QueryGraph } from "../support/text2query-graph.js";
 
 /**
- * What our Langfuse export sends, checked against what Langfuse's own server (langfuse/langfuse v4:
- * worker/src/queues/otelIngestionQueue.ts, packages/shared/src/server/otel/OtelIngestionProcessor.ts) reads.
+ * What our Langfuse export sends, checked against what Langfuse's own server (langfuse/langfuse v4.16.0, the
+ * release deploy/docker-compose.yml runs: worker/src/queues/otelIngestionQueue.ts,
+ * packages/shared/src/server/otel/OtelIngestionProcessor.ts) reads.
  */
 const LANGFUSE_TRACES = "/api/public/otel/v1/traces";
 const keys = { publicKey: "pk-lf-test-1234", secretKey: "sk-lf-test-5678" };

@@ -27,11 +27,20 @@ function recorder() {
   return { seen, hooks };
 }
 
-/** Bytes of every file under `dir` (finished and `.tmp`), as `du` would count them. */
+/**
+ * Bytes of every file under `dir` (finished and `.tmp`), as `du` would count them. A write in flight may rename
+ * or remove a file between the listing and its stat: then the directory is listed again.
+ */
 function bytesOnDisk(dir: string): number {
-  let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
-  return total;
+  for (;;) {
+    try {
+      let total = 0;
+      for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
+      return total;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
 }
 
 const body = (text: string, size = 0) => Buffer.from(text.padEnd(size, "."));

@@ -57,11 +57,11 @@ describe("docker-compose.yml: valid Compose, and the stack's paths, ports, secre
     for (const [name, s] of Object.entries(services)) if (s.image !== undefined) expect(asString(s.image, name)).not.toMatch(/:latest$|^[^:]+$/);
     expect(service("prometheus").image).toBe("prom/prometheus:v2.42.0");
     expect(service("alertmanager").image).toBe("prom/alertmanager:v0.25.0");
-    // The images and versions of Langfuse's own docker-compose.yml (langfuse/langfuse v4.16.0), whose server
-    // code test/export/langfuse-server.test.ts checks the export against. (MinIO: see the comment in the file.)
+    // The images and versions of Langfuse's own docker-compose.yml (langfuse/langfuse v4.16.0), the server pinned
+    // to the release whose code test/export/langfuse-server.test.ts checks the export against (not the :4 tag). (MinIO: see the comment in the file.)
     expect(Object.fromEntries(langfuse.map((n) => [n, service(n).image]))).toEqual({
-      "langfuse-web": "langfuse/langfuse:4",
-      "langfuse-worker": "langfuse/langfuse-worker:4",
+      "langfuse-web": "langfuse/langfuse:4.16.0",
+      "langfuse-worker": "langfuse/langfuse-worker:4.16.0",
       "langfuse-postgres": "postgres:17",
       "langfuse-clickhouse": "clickhouse/clickhouse-server:25.12",
       "langfuse-redis": "redis:7",
