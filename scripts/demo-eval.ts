@@ -1,6 +1,6 @@
 /**
  * How well the example's demo model answers a question set: `node --import tsx scripts/demo-eval.ts [--set
- * unseen|held-out|tuned]` (npm run eval:demo). Each question runs through the real workflow with DemoChatModel
+ * unseen|unseen-2|held-out|tuned]` (npm run eval:demo). Each question runs through the real workflow with DemoChatModel
  * on a freshly seeded PGlite shop, as test/text2query/ground-truth.test.ts does, and is scored by
  * test/text2query/ground-truth/score.ts. Prints one JSON line {set, total, correct, asked_back, wrong, failed}
  * on stdout and, on stderr, one line per question not answered correctly.
@@ -14,8 +14,9 @@ import { HELD_OUT } from "../test/text2query/ground-truth/held-out.js";
 import { describeRun, scoreRun, type RunResult, type Verdict } from "../test/text2query/ground-truth/score.js";
 import { TUNED } from "../test/text2query/ground-truth/tuned.js";
 import { UNSEEN } from "../test/text2query/ground-truth/unseen.js";
+import { UNSEEN_2 } from "../test/text2query/ground-truth/unseen-2.js";
 
-const SETS: Record<string, readonly EvalCase[]> = { unseen: UNSEEN, "held-out": HELD_OUT, tuned: TUNED };
+const SETS: Record<string, readonly EvalCase[]> = { unseen: UNSEEN, "unseen-2": UNSEEN_2, "held-out": HELD_OUT, tuned: TUNED };
 
 function chosenSet(args: string[]): string {
   const at = args.indexOf("--set");

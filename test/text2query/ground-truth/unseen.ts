@@ -18,12 +18,12 @@ import type { EvalCase } from "./compare.js";
  */
 
 /** Revenue lines: the items of orders that were not cancelled. */
-const SOLD = "orders o JOIN order_items oi ON oi.order_id = o.order_id AND o.status <> 'cancelled'";
+export const SOLD = "orders o JOIN order_items oi ON oi.order_id = o.order_id AND o.status <> 'cancelled'";
 /** Each order's value, for orders that were not cancelled. */
-const ORDER_TOTALS = `(SELECT o.order_id, o.customer_id, sum(oi.quantity * oi.unit_price) AS total FROM ${SOLD} GROUP BY o.order_id, o.customer_id)`;
-const LAST_MONTH = "o.ordered_at >= date_trunc('month', current_date) - interval '1 month' AND o.ordered_at < date_trunc('month', current_date)";
-const LAST_YEAR = "o.ordered_at >= date_trunc('year', current_date) - interval '1 year' AND o.ordered_at < date_trunc('year', current_date)";
-const THIS_YEAR = "o.ordered_at >= date_trunc('year', current_date)";
+export const ORDER_TOTALS = `(SELECT o.order_id, o.customer_id, sum(oi.quantity * oi.unit_price) AS total FROM ${SOLD} GROUP BY o.order_id, o.customer_id)`;
+export const LAST_MONTH = "o.ordered_at >= date_trunc('month', current_date) - interval '1 month' AND o.ordered_at < date_trunc('month', current_date)";
+export const LAST_YEAR = "o.ordered_at >= date_trunc('year', current_date) - interval '1 year' AND o.ordered_at < date_trunc('year', current_date)";
+export const THIS_YEAR = "o.ordered_at >= date_trunc('year', current_date)";
 
 export const UNSEEN: readonly EvalCase[] = [
   // A named product.
