@@ -132,7 +132,7 @@ describe("the published package", () => {
     // file the repository tracks, not one that exists only in this checkout (test/docs checks that it exists).
     const readme = readFileSync(`${root}/README.md`, "utf8");
     const relative = [...readme.matchAll(/\]\(([^)\s#]+)(?:#[^)\s]*)?\)/g)].map((m) => m[1]!).filter((target) => !/^[a-z]+:/.test(target));
-    expect(relative).toEqual(expect.arrayContaining(["docs/console-run.png", "docs/tracer.md", "LICENSE"]));
+    expect(relative).toEqual(expect.arrayContaining(["docs/console-failed-run.png", "docs/tracer.md", "LICENSE"]));
     const tracked = new Set(execFileSync("git", ["ls-files", "--", ...new Set(relative)], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean));
     expect([...new Set(relative)].filter((target) => !tracked.has(target))).toEqual([]);
   });
