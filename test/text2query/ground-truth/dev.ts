@@ -367,5 +367,42 @@ export const ROUND_9: readonly DevCase[] = [
   { question: "Revenue from repeat vs new customers", expect: "needs_clarification" },
 ];
 
+/**
+ * Round 10: superlatives over an entity bind to its natural amount (an order's total, a customer's spend, a
+ * product's price); buying and an order's amount count orders not cancelled (what was sold); "when" questions;
+ * "based in"; distinct counts; shares over a period; a misspelling next to "never"; reasons the data lacks.
+ */
+const ORDER_TOTAL = `SELECT o.order_id, sum(oi.quantity * oi.unit_price) AS t FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY o.order_id`;
+const SPEND = `SELECT c.name, sum(oi.quantity * oi.unit_price) AS s FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY c.customer_id, c.name`;
+export const ROUND_10: readonly DevCase[] = [
+  { question: "What was the biggest order?", sql: `${ORDER_TOTAL} ORDER BY t DESC LIMIT 1`, ordered: true },
+  { question: "Show the 3 largest orders last year", sql: `SELECT o.order_id, sum(oi.quantity * oi.unit_price) AS t FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND ${LAST_YEAR} GROUP BY o.order_id ORDER BY t DESC LIMIT 3`, ordered: true },
+  { question: "What is the smallest order from Germany?", sql: `SELECT o.order_id, sum(oi.quantity * oi.unit_price) AS t FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.country = 'DE' GROUP BY o.order_id ORDER BY t ASC LIMIT 1`, ordered: true },
+  { question: "Who is our most valuable customer?", sql: `${SPEND} ORDER BY s DESC LIMIT 1`, ordered: true },
+  { question: "Our most valuable customers in France", sql: `SELECT c.name, sum(oi.quantity * oi.unit_price) AS s FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.country = 'FR' GROUP BY c.customer_id, c.name ORDER BY s DESC LIMIT 10`, ordered: true },
+  { question: "What is the priciest product in books?", sql: "SELECT name, price FROM products WHERE category = 'books' ORDER BY price DESC LIMIT 1", ordered: true },
+  { question: "Who bought the Smart Watch?", sql: `SELECT DISTINCT c.name FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Smart Watch'` },
+  { question: "How many customers purchased the Espresso Machine last year?", sql: `SELECT count(DISTINCT o.customer_id) FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Espresso Machine' AND ${LAST_YEAR}` },
+  { question: "List the buyers of Dune", sql: `SELECT DISTINCT c.name FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Dune'` },
+  { question: "How many orders over $400 were placed this year?", sql: `SELECT count(*) FROM (SELECT o.order_id FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND ${THIS_YEAR} GROUP BY o.order_id HAVING sum(oi.quantity * oi.unit_price) > 400) t` },
+  { question: "How many orders are there by status?", sql: "SELECT status, count(*) FROM orders GROUP BY status" },
+  { question: "When was the last order for the Mini Drone?", sql: "SELECT max(o.ordered_at) FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE p.name = 'Mini Drone'" },
+  { question: "When did Arjun Thompson last order?", sql: "SELECT max(o.ordered_at) FROM orders o JOIN customers c USING (customer_id) WHERE c.name = 'Arjun Thompson'" },
+  { question: "When did Liam Becker first buy something?", sql: `SELECT min(o.ordered_at) FROM orders o JOIN customers c USING (customer_id) WHERE ${NOT_CANCELLED} AND c.name = 'Liam Becker'` },
+  { question: "When was the most recent order from Japan?", sql: "SELECT max(o.ordered_at) FROM orders o JOIN customers c USING (customer_id) WHERE c.country = 'JP'" },
+  { question: "How many customers are based in Canada?", sql: "SELECT count(*) FROM customers WHERE country = 'CA'" },
+  { question: "Revenue from customers located in the UK this year", sql: `SELECT sum(oi.quantity * oi.unit_price) FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.country = 'GB' AND ${THIS_YEAR}` },
+  { question: "List customers living in Australia", sql: "SELECT name FROM customers WHERE country = 'AU'" },
+  { question: "How many distinct products has Haruto Fernández bought?", sql: `SELECT count(DISTINCT oi.product_id) FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.name = 'Haruto Fernández'` },
+  { question: "How many different customers ordered the Stand Mixer?", sql: `SELECT count(DISTINCT o.customer_id) FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Stand Mixer'` },
+  { question: "Each country's share of last year's revenue", sql: `SELECT c.country, 100.0 * sum(oi.quantity * oi.unit_price) / sum(sum(oi.quantity * oi.unit_price)) OVER () FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND ${LAST_YEAR} GROUP BY c.country` },
+  { question: "What share of this year's orders were cancelled?", sql: `SELECT 100.0 * count(*) FILTER (WHERE o.status = 'cancelled') / count(*) FROM orders o WHERE ${THIS_YEAR}` },
+  { question: "custmers who never ordered anything", sql: "SELECT c.name FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)" },
+  { question: "How many prodcts were never sold?", sql: "SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM order_items oi WHERE oi.product_id = p.product_id)" },
+  { question: "What are the most common reasons for refunds?", expect: "cannot_answer" },
+  { question: "Why do customers cancel orders?", expect: "cannot_answer" },
+  { question: "What is the biggest category?", expect: "needs_clarification" },
+];
+
 /** The whole development set. */
-export const DEV: readonly DevCase[] = [...NAMED_FILTERS, ...AVERAGES_PER_ENTITY, ...SHARES, ...THRESHOLDS, ...MISSPELLINGS, ...ASKS_BACK, ...CANNOT_ANSWER, ...ROUND_2, ...ROUND_3, ...ROUND_4, ...ROUND_5, ...ROUND_6, ...ROUND_7, ...ROUND_8, ...ROUND_9];
+export const DEV: readonly DevCase[] = [...NAMED_FILTERS, ...AVERAGES_PER_ENTITY, ...SHARES, ...THRESHOLDS, ...MISSPELLINGS, ...ASKS_BACK, ...CANNOT_ANSWER, ...ROUND_2, ...ROUND_3, ...ROUND_4, ...ROUND_5, ...ROUND_6, ...ROUND_7, ...ROUND_8, ...ROUND_9, ...ROUND_10];
