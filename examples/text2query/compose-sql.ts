@@ -66,17 +66,23 @@ function orders(p: QuestionParts): ComposedQuery {
   const f = orderFilters(p);
   const productList = measure === "list" && p.subject === "products";
   const needsProducts = f.products || p.groupBy === "category" || p.groupBy === "product" || productList;
-  const needsItems = needsProducts || measure === "revenue" || measure === "units" || measure === "average_order_value";
+  const needsItems = needsProducts || (measure === "count" && p.subject === "products" && p.groupBy !== "product") || measure === "revenue" || measure === "units" || measure === "average_order_value";
   const needsCustomers = f.customers || p.groupBy === "country" || p.groupBy === "customer";
   const from = `orders o${needsCustomers ? " JOIN customers c USING (customer_id)" : ""}${needsItems ? " JOIN order_items oi USING (order_id)" : ""}${needsProducts ? " JOIN products p USING (product_id)" : ""}`;
   const tables = ["orders", ...(needsCustomers ? ["customers"] : []), ...(needsItems ? ["order_items"] : []), ...(needsProducts ? ["products"] : [])];
-  const sales = measure === "revenue" || measure === "units" || measure === "average_order_value";
+  // What was sold (revenue, units, what was bought) leaves cancelled orders out; counting orders counts them all.
+  const sales = measure === "revenue" || measure === "units" || measure === "average_order_value" || p.buying === true;
   const conditions = [...(sales && !p.status ? ["o.status <> 'cancelled'"] : []), ...f.conditions];
   if (productList) return { sql: `SELECT DISTINCT p.name FROM ${from}${where(conditions)} ORDER BY p.name`, tables, plan: `Products in matching orders${filterLabel(p)}.` };
   // "Which customers bought the Mini Drone?": the customers, once each.
   if (measure === "list" && p.subject === "customers") {
     const joined = needsCustomers ? from : from.replace(/^orders o/, "orders o JOIN customers c USING (customer_id)");
     return { sql: `SELECT DISTINCT c.name FROM ${joined}${where(conditions)} ORDER BY c.name`, tables: needsCustomers ? tables : [...tables, "customers"], plan: `Customers with matching orders${filterLabel(p)}.` };
+  }
+  if (measure === "date") {
+    const [agg, alias] = p.when === "first" ? ["min", "first_ordered_at"] : ["max", "last_ordered_at"];
+    const sql = `SELECT ${g ? `${g.select}, ` : ""}${agg}(o.ordered_at) AS ${alias} FROM ${from}${where(conditions)}${g ? ` GROUP BY ${g.group}${ordering(p, alias, true)}` : ""}`;
+    return { sql, tables, plan: `The ${p.when === "first" ? "earliest" : "latest"} order date${sales && !p.status ? " of orders not cancelled" : ""}${filterLabel(p)}.` };
   }
   if (measure === "list") {
     return { sql: `SELECT o.order_id, o.status, o.ordered_at FROM ${from}${where(conditions)} ORDER BY o.ordered_at DESC, o.order_id DESC LIMIT 100`, tables, plan: "List the most recent matching orders." };
@@ -89,10 +95,12 @@ function orders(p: QuestionParts): ComposedQuery {
   }
   // Customers counted over orders ("customers who ordered last month") are distinct customers.
   const countCustomers = measure === "count" && p.subject === "customers" && p.groupBy !== "customer" && p.customerName === undefined;
+  // Products counted over orders ("how many different products has Ava bought") are distinct products.
+  const countProducts = measure === "count" && p.subject === "products" && p.groupBy !== "product";
   const [expr, alias] =
-    measure === "revenue" ? [g ? REVENUE : `coalesce(${REVENUE}, 0)`, "revenue"] : measure === "units" ? [g ? "sum(oi.quantity)" : "coalesce(sum(oi.quantity), 0)", "units"] : countCustomers ? ["count(DISTINCT o.customer_id)", "customers"] : [needsItems ? "count(DISTINCT o.order_id)" : "count(*)", "orders"];
+    measure === "revenue" ? [g ? REVENUE : `coalesce(${REVENUE}, 0)`, "revenue"] : measure === "units" ? [g ? "sum(oi.quantity)" : "coalesce(sum(oi.quantity), 0)", "units"] : countCustomers ? ["count(DISTINCT o.customer_id)", "customers"] : countProducts ? ["count(DISTINCT oi.product_id)", "products"] : [needsItems ? "count(DISTINCT o.order_id)" : "count(*)", "orders"];
   const sql = `SELECT ${g ? `${g.select}, ` : ""}${expr} AS ${alias} FROM ${from}${where(conditions)}${g ? ` GROUP BY ${g.group}` : ""}${ordering(p, alias, g !== undefined)}`;
-  return { sql, tables, plan: `${alias === "orders" ? "Count orders" : alias === "customers" ? "Count distinct customers who ordered" : alias === "units" ? "Sum units sold" : "Sum revenue (quantity × unit price)"}${g ? ` per ${p.groupBy}` : ""}${sales && !p.status ? " of orders not cancelled" : ""}${filterLabel(p)}${p.order ? `; ${p.order === "desc" ? "top" : "bottom"} ${p.limit}` : ""}.` };
+  return { sql, tables, plan: `${alias === "orders" ? "Count orders" : alias === "customers" ? "Count distinct customers who ordered" : alias === "products" ? "Count distinct products ordered" : alias === "units" ? "Sum units sold" : "Sum revenue (quantity × unit price)"}${g ? ` per ${p.groupBy}` : ""}${sales && !p.status ? " of orders not cancelled" : ""}${filterLabel(p)}${p.order ? `; ${p.order === "desc" ? "top" : "bottom"} ${p.limit}` : ""}.` };
 }
 
 const ORDER_FILTERS = (p: QuestionParts) => p.status !== undefined || p.country !== undefined || p.customerName !== undefined || p.period !== undefined;
@@ -105,6 +113,7 @@ export function unsupported(p: QuestionParts): string | undefined {
   if (p.measure === "share") return undefined;
   if (p.never && ((p.groupBy !== undefined && p.groupBy !== "product" && p.groupBy !== "customer") || p.measure === "average_order_value" || (p.subject === "products" && ORDER_FILTERS(p)))) return "never ordered, combined with a grouping, an average or an order filter";
   if (p.threshold !== undefined && (p.groupBy !== undefined || p.order !== undefined)) return "a threshold combined with a grouping or a ranking";
+  if (p.measure === "date" && (p.never || p.threshold !== undefined || p.averagePer !== undefined)) return "a date combined with never, a threshold or an average";
   if (p.averagePer !== undefined && p.order !== undefined) return "an average per entity combined with a ranking";
   if (p.measure === "average_order_value" && (p.groupBy === "category" || p.groupBy === "product")) return "an average order value by category or product (an order holds several)";
   if ((p.measure === "price" || p.measure === "average_price") && (ORDER_FILTERS(p) || (p.groupBy !== undefined && p.groupBy !== "category" && p.groupBy !== "product")))

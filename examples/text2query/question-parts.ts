@@ -12,7 +12,7 @@ import { categoryOf, shopMatchers, type VocabularyMatchers } from "./vocabulary.
 
 export type { Dimension, Period, Threshold } from "./question-words.js";
 export type Subject = "orders" | "customers" | "products";
-export type Measure = "count" | "revenue" | "units" | "average_order_value" | "average_price" | "list" | "price" | "share";
+export type Measure = "count" | "revenue" | "units" | "average_order_value" | "average_price" | "list" | "price" | "share" | "date";
 /** What an average per entity or a share is taken of. */
 export type Base = "orders" | "customers" | "products" | "revenue" | "units" | "lines";
 
@@ -38,6 +38,10 @@ export interface QuestionParts {
   base?: Base;
   /** The question names orders ("placed the most orders"), so a ranking of customers counts them. */
   mentionsOrders?: boolean;
+  /** "When did … first/last order": the earliest or latest order date (measure "date"). */
+  when?: "first" | "last";
+  /** Bought, purchased, buyers: only orders not cancelled count (what was sold), as for revenue and units. */
+  buying?: boolean;
   /** The period is about sign-ups, not orders. */
   signups?: boolean;
   order?: "desc" | "asc";
@@ -67,7 +71,8 @@ const KNOWN = new Set(
     "exactly least most more than fewer less under below above over between never without delivered shipped cancelled canceled pending " +
     "signed joined registered biggest largest highest lowest smallest best worst busiest popular value basket catalog catalogue cost " +
     "today yesterday since during last previous past this top bottom first number count list show which customers' once twice repeat " +
-    "returning recurring typical median value"
+    "returning recurring typical median value valuable when recent latest earliest newest oldest distinct different unique " +
+    "based located living bought purchased buyer"
   ).split(" "),
 );
 
@@ -90,7 +95,7 @@ function measureOf(r: QuestionReader, subject: Subject | undefined): Measure | "
   if (subject !== "orders" && r.has(/\bmost expensive\b|\bcheapest\b|\bpriciest\b|\bleast expensive\b|\bprices?\b|\bcosts?\b|\bpriced\b/)) return "price";
   if (r.takeAll(/\bunits?\b|\bcop(?:y|ies)\b|\b(?:best|top) ?sell(?:ing|ers?)\b|\bsold\b|\bmost (?:sold|popular|bought|ordered|purchased)\b|\bpopular\b|\bquantit(?:y|ies)\b|\bhow many (?=\w+ (?:(?:did|do|have) we )?sell\b)|\bsell(?:s)?\b|\bitems sold\b/) > 0)
     return "units";
-  if (r.takeAll(/\b(?:revenue|sales|turnover|income|earn(?:ed|ings)?|made|make|spen[dt]|spending|brings? in|brought in|money|gmv|biggest spenders?|top spenders?|worth|(?:total )?value)\b/) > 0) return "revenue";
+  if (r.takeAll(/\b(?:revenue|sales|turnover|income|earn(?:ed|ings)?|made|make|spen[dt]|spending|brings? in|brought in|money|gmv|biggest spenders?|top spenders?|worth|(?:total )?value|(?:most |least )?valuable)\b/) > 0) return "revenue";
   if (r.has(/\bhow many times\b/)) return "times";
   if (r.has(/\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b.*\borders\b|\bamount of orders\b|\btotal\b/)) return "count";
   if (r.has(/\b(?:list|show|which|who|what are|give me|display|name|names|what)\b/)) return "list";
@@ -132,7 +137,12 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   const r = new QuestionReader(tokens);
   const named = namedFilters(r, matchers);
 
+  // "based in Canada", "customers located in the UK", "living in Australia": from that country.
+  if (named.country !== undefined) r.takeAll(/\b(?:based|located|living|live|lives|residing|resident)\b(?= (?:in|from)\b)/);
   const period = periodOf(r);
+  // "When was the last order…", "when did … first buy": the latest or earliest order date.
+  const asksWhen = r.take(/\bwhen\b|\b(?:date|day) of\b(?= (?:the |their |his |her )?(?:first|last|latest|most recent|earliest|newest|oldest)\b)/) !== null;
+  const when = !asksWhen ? undefined : r.has(/\b(?:first|earliest|oldest)\b/) ? "first" : r.has(/\b(?:last|latest|most recent|recent|newest|lately)\b/) ? "last" : undefined;
   const never = r.has(/\bnever\b|\bno orders\b|\bwithout (?:any )?orders?\b|\bhaven't (?:ordered|bought)\b|\bhasn't (?:ordered|bought)\b|\bnot (?:yet )?(?:been )?(?:ordered|sold|bought|purchased)\b|\bunsold\b|\bzero orders\b|\bno sales\b|\bdid not (?:order|buy)\b|\bdidn't (?:order|buy)\b/);
   let subject = subjectOf(r);
   const threshold = thresholdOf(r, subject);
@@ -142,6 +152,13 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   const read = measureOf(r, subject);
   let measure: Measure | undefined = read === "times" ? "count" : read;
   if (read === "times") subject = "orders";
+  if (asksWhen) {
+    // A date is of orders; "when" with another measure ("when was revenue highest") or neither first nor last is unclear.
+    const unclearWhen = when === undefined ? "when: the first or the last time?" : measure !== undefined && measure !== "list" && measure !== "count" ? "when, combined with a measure (a ranking over time?)" : undefined;
+    if (unclearWhen !== undefined) return { unknown: r.leftovers(), unclear: unclearWhen, corrections };
+    subject = "orders";
+    measure = "date";
+  }
   if (subject === undefined && measure === undefined && groupBy === undefined && named.product === undefined && named.customerName === undefined) return { unknown: r.leftovers(), corrections };
   subject ??= measure === "revenue" || measure === "average_order_value" || measure === "share" || named.customerName || named.status ? "orders" : measure === "units" || measure === "price" || measure === "average_price" || groupBy === "category" || named.product ? "products" : undefined;
   if (subject === undefined) return { unknown: r.leftovers(), corrections };
@@ -152,7 +169,13 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   if (measure === "list" && (named.product || named.category) && r.peek(/\b(?:most|top|least|fewest)\b/) && r.has(/\b(?:bought|purchased|ordered|buys|orders)\b/)) measure = "units";
   // "What did Liam Becker buy?": the products a customer ordered.
   if (measure === "list" && named.customerName && r.peek(/\bwhat\b/) && r.has(/\b(?:buy|bought|purchase|purchased|order|ordered)\b/)) subject = "products";
+  // "How many products were never sold?": nothing sold is counted or listed, not summed in units.
+  if (never && measure === "units") measure = r.has(/\bhow many\b|\bnumber of\b|\bcount\b/) ? "count" : "list";
   const parts: QuestionParts = { subject, measure, ...named };
+  if (when !== undefined) parts.when = when;
+  if (r.peek(/\b(?:bought|buy|buys|buying|purchased|purchasing|buyers?)\b/)) parts.buying = true;
+  // "How many different products has … bought", "distinct customers": counts of distinct entities.
+  if (measure === "count" && (subject === "products" || subject === "customers")) r.has(/\b(?:different|distinct|unique)\b/);
   if (named.status !== undefined && groupBy === "status") delete parts.status;
   if (named.country !== undefined && groupBy === "country") delete parts.country;
   if (named.category !== undefined && groupBy === "category") delete parts.category;
@@ -201,6 +224,14 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   const topMatch = r.peek(top);
   const rankWords = /\b(?:top|most|highest|best|biggest|largest|least|lowest|worst|fewest|bottom|cheapest|most expensive|priciest|smallest|busiest|popular)\b/;
   const ranked = topMatch !== null || r.peek(rankWords) !== null;
+  // A superlative binds to a measure. Without one named, an entity's natural amount: an order's total ("the
+  // biggest order"), a customer's spend; a size word over anything else ("the biggest category") asks back.
+  const sizeOnly = ranked && (read === undefined || read === "list") && r.peek(/\b(?:biggest|largest|smallest)\b/) !== null;
+  const rankedOrders = ranked && parts.subject === "orders" && parts.groupBy === undefined && parts.averagePer === undefined && !never && parts.threshold === undefined && parts.measure !== "share" && parts.measure !== "date" && (read === undefined || read === "list" || (read === "revenue" && parts.mentionsOrders === true));
+  if (rankedOrders) {
+    parts.groupBy = "order";
+    parts.measure = "revenue";
+  } else if (sizeOnly && parts.groupBy !== "customer" && parts.subject !== "customers" && parts.measure !== "share") unclear ??= "biggest by what: revenue, units sold or number of orders?";
   if (ranked && (parts.groupBy !== undefined || ["price", "list", "units", "revenue"].includes(parts.measure)) && !never && parts.averagePer === undefined && parts.threshold === undefined && parts.measure !== "share") {
     r.take(top);
     r.takeAll(rankWords);
@@ -208,7 +239,7 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
     const n = numberAt(topMatch?.[1] ?? topMatch?.[2] ?? topMatch?.[3]);
     // "Which country…", "who is…" ask for one; "which countries…", "who are…", "top…" for several.
     const singular = r.peek(/\b(?:which|what) (?:month|year|week|day|category|country|status|product|customer)\b|\bwho is\b|\bwhat is\b|\bwhat's\b|\bwho's\b/) !== null;
-    const plural = !singular && r.peek(/\b(?:products|customers|categories|countries|months|years|weeks|days|sellers|items|statuses|spenders|clients|buyers)\b|\bwho are\b|\bwhat are\b|\btop\b/) !== null;
+    const plural = !singular && r.peek(new RegExp(`\\b(?:products|customers|categories|countries|months|years|weeks|days|sellers|items|statuses|spenders|clients|buyers${rankedOrders ? "|orders" : ""})\\b|\\bwho are\\b|\\bwhat are\\b|\\btop\\b`)) !== null;
     parts.limit = n ?? (plural ? 10 : 1);
     if (parts.groupBy === undefined) {
       if (parts.subject === "customers") parts.groupBy = "customer";
