@@ -95,7 +95,7 @@ function measureOf(r: QuestionReader, subject: Subject | undefined): Measure | "
   if (subject !== "orders" && r.has(/\bmost expensive\b|\bcheapest\b|\bpriciest\b|\bleast expensive\b|\bprices?\b|\bcosts?\b|\bpriced\b/)) return "price";
   if (r.takeAll(/\bunits?\b|\bcop(?:y|ies)\b|\b(?:best|top) ?sell(?:ing|ers?)\b|\bsold\b|\bmost (?:sold|popular|bought|ordered|purchased)\b|\bpopular\b|\bquantit(?:y|ies)\b|\bhow many (?=\w+ (?:(?:did|do|have) we )?sell\b)|\bsell(?:s)?\b|\bitems sold\b/) > 0)
     return "units";
-  if (r.takeAll(/\b(?:revenue|sales|turnover|income|earn(?:ed|ings)?|made|make|spen[dt]|spending|brings? in|brought in|money|gmv|biggest spenders?|top spenders?|worth|(?:total )?value|(?:most |least )?valuable)\b/) > 0) return "revenue";
+  if (r.takeAll(/\b(?:revenue|sales|turnover|income|earn(?:ed|ings)?|made|make|spen[dt]|spending|brings? in|brought in|money|gmv|biggest spenders?|top spenders?|worth|(?:total )?value|(?:most |least )?valuable|(?<=\b(?:highest|lowest|largest|biggest|smallest|greatest|top) )(?:total|amount))\b/) > 0) return "revenue";
   if (r.has(/\bhow many times\b/)) return "times";
   if (r.has(/\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b.*\borders\b|\bamount of orders\b|\btotal\b/)) return "count";
   if (r.has(/\b(?:list|show|which|who|what are|give me|display|name|names|what)\b/)) return "list";

@@ -13,7 +13,7 @@ const FILLERS = new Set(
     "let lets let's what's whats who's there's it's all any some just only still yet already so far currently right now ever overall " +
     "total sum number count amount data database shop store business company time times overall altogether placed place made received " +
     "ordered purchased bought come came each every per up one's s also kindly hey hi hello quick quickly again about " +
-    "anything something everything anyone someone return include includes included including contain contains contained comes come coming came go goes went account accounts accounted makes represent represents belong belongs contribute contributes generated generate"
+    "his her him anything something everything anyone someone return include includes included including contain contains contained comes come coming came go goes went account accounts accounted makes represent represents belong belongs contribute contributes generated generate"
   ).split(" "),
 );
 
