@@ -13,14 +13,16 @@ export type { ComposedQuery } from "./compose-common.js";
 /** Customers who never ordered, products never ordered: anti-joins. */
 function never(p: QuestionParts): ComposedQuery {
   if (p.subject === "products") {
-    const conditions = ["NOT EXISTS (SELECT 1 FROM order_items oi WHERE oi.product_id = p.product_id)", ...(p.category ? [`p.category = '${p.category}'`] : [])];
+    // Never bought: no order that was not cancelled (what was sold); never ordered: no order at all.
+    const sold = p.buying === true ? "SELECT 1 FROM order_items oi JOIN orders o USING (order_id) WHERE oi.product_id = p.product_id AND o.status <> 'cancelled'" : "SELECT 1 FROM order_items oi WHERE oi.product_id = p.product_id";
+    const conditions = [`NOT EXISTS (${sold})`, ...(p.category ? [`p.category = '${p.category}'`] : [])];
     const select = p.measure === "count" ? "count(*) AS products" : "p.name, p.category";
-    return { sql: `SELECT ${select} FROM products p${where(conditions)}${p.measure === "count" ? "" : " ORDER BY p.name"}`, tables: ["products", "order_items"], plan: "Products with no order_items row (an anti-join)." };
+    return { sql: `SELECT ${select} FROM products p${where(conditions)}${p.measure === "count" ? "" : " ORDER BY p.name"}`, tables: ["products", "order_items", ...(p.buying === true ? ["orders"] : [])], plan: `Products with no order_items row${p.buying === true ? " of an order not cancelled" : ""} (an anti-join).` };
   }
-  const inner = ["o.customer_id = c.customer_id", ...periodFilter(p, "o.ordered_at")];
+  const inner = ["o.customer_id = c.customer_id", ...(p.buying === true ? ["o.status <> 'cancelled'"] : []), ...periodFilter(p, "o.ordered_at")];
   const conditions = [`NOT EXISTS (SELECT 1 FROM orders o WHERE ${inner.join(" AND ")})`, ...(p.country ? [`c.country = '${p.country}'`] : [])];
   const select = p.measure === "count" ? "count(*) AS customers" : "c.name, c.email";
-  return { sql: `SELECT ${select} FROM customers c${where(conditions)}${p.measure === "count" ? "" : " ORDER BY c.name"}`, tables: ["customers", "orders"], plan: "Customers with no orders (an anti-join with NOT EXISTS)." };
+  return { sql: `SELECT ${select} FROM customers c${where(conditions)}${p.measure === "count" ? "" : " ORDER BY c.name"}`, tables: ["customers", "orders"], plan: `Customers with no orders${p.buying === true ? " that were not cancelled" : ""} (an anti-join with NOT EXISTS).` };
 }
 
 /** Questions about customers themselves: how many, who, signed up when, from where. */
@@ -124,7 +126,15 @@ export function unsupported(p: QuestionParts): string | undefined {
   return undefined;
 }
 
+/** "When did Ava Thompson sign up?": the earliest or latest sign-up date of the customers matching. */
+function signupDate(p: QuestionParts): ComposedQuery {
+  const conditions = [...(p.country ? [`c.country = '${p.country}'`] : []), ...(p.customerName ? [`c.name = ${literal(p.customerName)}`] : []), ...periodFilter(p, "c.signed_up_at")];
+  const [agg, alias] = p.when === "last" ? ["max", "last_signed_up_at"] : ["min", "first_signed_up_at"];
+  return { sql: `SELECT ${agg}(c.signed_up_at) AS ${alias} FROM customers c${where(conditions)}`, tables: ["customers"], plan: `The ${p.when === "last" ? "latest" : "earliest"} sign-up date${filterLabel(p)}.` };
+}
+
 export function composeSql(p: QuestionParts): ComposedQuery {
+  if (p.measure === "date" && p.signups) return signupDate(p);
   if (p.measure === "share") return share(p);
   if (p.never) return never(p);
   if (p.threshold !== undefined) return threshold(p);

@@ -141,7 +141,9 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   if (named.country !== undefined) r.takeAll(/\b(?:based|located|living|live|lives|residing|resident)\b(?= (?:in|from)\b)/);
   const period = periodOf(r);
   // "When was the last order…", "when did … first buy": the latest or earliest order date.
-  const asksWhen = r.take(/\bwhen\b|\b(?:date|day) of\b(?= (?:the |their |his |her )?(?:first|last|latest|most recent|earliest|newest|oldest)\b)/) !== null;
+  // Locked, so "which day" is not read again as a grouping; "last month" is a period, not the last order.
+  const direction = "(?:first|last|latest|most recent|earliest)\\b(?! (?:\\d+ |one |two |three )?(?:months?|years?|weeks?|days?)\\b)";
+  const asksWhen = r.takeName(new RegExp(`\\bwhen\\b|\\b(?:date|day) of\\b(?= (?:the |their |his |her )?${direction})|\\b(?:on )?(?:what|which) (?:date|day)\\b(?=.*\\b${direction})`)) !== null;
   const when = !asksWhen ? undefined : r.has(/\b(?:first|earliest|oldest)\b/) ? "first" : r.has(/\b(?:last|latest|most recent|recent|newest|lately)\b/) ? "last" : undefined;
   const never = r.has(/\bnever\b|\bno orders\b|\bwithout (?:any )?orders?\b|\bhaven't (?:ordered|bought)\b|\bhasn't (?:ordered|bought)\b|\bnot (?:yet )?(?:been )?(?:ordered|sold|bought|purchased)\b|\bunsold\b|\bzero orders\b|\bno sales\b|\bdid not (?:order|buy)\b|\bdidn't (?:order|buy)\b/);
   let subject = subjectOf(r);
@@ -152,6 +154,16 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   const read = measureOf(r, subject);
   let measure: Measure | undefined = read === "times" ? "count" : read;
   if (read === "times") subject = "orders";
+  // "When did Ava Thompson sign up?", "when did our first customer join?": a sign-up date.
+  const signupWords = /\b(?:sign(?:ed)? ?ups?|joined|join|registered|register|became a customer)\b/;
+  if (asksWhen && r.peek(signupWords) !== null && measure === undefined && (named.customerName !== undefined || when !== undefined)) {
+    r.takeAll(signupWords);
+    r.takeAll(/\b(?:customers?|clients?)\b/);
+    const parts: QuestionParts = { subject: "customers", measure: "date", signups: true, when: when ?? "first", ...named };
+    if (period !== undefined) parts.period = period;
+    const unknown = r.leftovers();
+    return unknown.length > 0 ? { unknown, corrections } : { parts, unknown, corrections };
+  }
   if (asksWhen) {
     // A date is of orders; "when" with another measure ("when was revenue highest") or neither first nor last is unclear.
     const unclearWhen = when === undefined ? "when: the first or the last time?" : measure !== undefined && measure !== "list" && measure !== "count" ? "when, combined with a measure (a ranking over time?)" : undefined;
