@@ -64,12 +64,14 @@ function orders(p: QuestionParts): ComposedQuery {
   let measure = p.measure;
   if (measure === "list" && (p.groupBy !== undefined || p.order !== undefined))
     measure = p.subject === "products" || p.groupBy === "product" ? "units" : p.groupBy === "customer" && !p.mentionsOrders ? "revenue" : "count";
-  const g = p.groupBy !== undefined ? groupColumn(p.groupBy, "o.ordered_at") : undefined;
+  // Orders ranked for a customer question ("which customer placed the biggest order?") name who placed them.
+  const placedBy = p.groupBy === "order" && p.subject === "customers";
+  const g = placedBy ? { select: "c.name, o.order_id", group: "o.order_id, c.name" } : p.groupBy !== undefined ? groupColumn(p.groupBy, "o.ordered_at") : undefined;
   const f = orderFilters(p);
   const productList = measure === "list" && p.subject === "products";
   const needsProducts = f.products || p.groupBy === "category" || p.groupBy === "product" || productList;
   const needsItems = needsProducts || (measure === "count" && p.subject === "products" && p.groupBy !== "product") || measure === "revenue" || measure === "units" || measure === "average_order_value";
-  const needsCustomers = f.customers || p.groupBy === "country" || p.groupBy === "customer";
+  const needsCustomers = f.customers || p.groupBy === "country" || p.groupBy === "customer" || placedBy;
   const from = `orders o${needsCustomers ? " JOIN customers c USING (customer_id)" : ""}${needsItems ? " JOIN order_items oi USING (order_id)" : ""}${needsProducts ? " JOIN products p USING (product_id)" : ""}`;
   const tables = ["orders", ...(needsCustomers ? ["customers"] : []), ...(needsItems ? ["order_items"] : []), ...(needsProducts ? ["products"] : [])];
   // What was sold (revenue, units, what was bought) leaves cancelled orders out; counting orders counts them all.

@@ -234,17 +234,22 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   const ascending = r.peek(/\b(?:least|lowest|worst|fewest|bottom|smallest|cheapest|least expensive)\b/) !== null;
   const top = new RegExp(`\\b(?:top|bottom|first|best|worst|largest|biggest|highest|lowest) ${NUM}\\b|\\b(?:which|what|the) ${NUM} \\w+|\\b${NUM} (?:best|top|most|least|largest|biggest|highest|lowest|worst|cheapest|most expensive)\\b`);
   const topMatch = r.peek(top);
-  const rankWords = /\b(?:top|most|highest|best|biggest|largest|least|lowest|worst|fewest|bottom|cheapest|most expensive|priciest|smallest|busiest|popular)\b/;
+  const rankWords = /\b(?:most expensive|least expensive|top|most|highest|best|biggest|largest|least|lowest|worst|fewest|bottom|cheapest|priciest|smallest|busiest|popular)\b/;
   const ranked = topMatch !== null || r.peek(rankWords) !== null;
   // A superlative binds to a measure. Without one named, an entity's natural amount: an order's total ("the
   // biggest order"), a customer's spend; a size word over anything else ("the biggest category") asks back.
   const sizeOnly = ranked && (read === undefined || read === "list") && r.peek(/\b(?:biggest|largest|smallest)\b/) !== null;
-  const rankedOrders = ranked && parts.subject === "orders" && parts.groupBy === undefined && parts.averagePer === undefined && !never && parts.threshold === undefined && parts.measure !== "share" && parts.measure !== "date" && (read === undefined || read === "list" || (read === "revenue" && parts.mentionsOrders === true));
+  // "Which customer placed the biggest order?": the superlative is of an order, whoever placed it.
+  const orderSize = /\b(?:biggest|largest|smallest|highest|lowest|most expensive|priciest|cheapest) (?:single |individual )?orders?\b/;
+  const ofOrder = ranked && parts.subject === "customers" && r.peek(orderSize) !== null;
+  const rankedOrders = ranked && (parts.subject === "orders" || ofOrder) && parts.groupBy === undefined && parts.averagePer === undefined && !never && parts.threshold === undefined && parts.measure !== "share" && parts.measure !== "date" && (read === undefined || read === "list" || (read === "revenue" && parts.mentionsOrders === true));
   if (rankedOrders) {
     parts.groupBy = "order";
     parts.measure = "revenue";
   } else if (sizeOnly && parts.groupBy !== "customer" && parts.subject !== "customers" && parts.measure !== "share") unclear ??= "biggest by what: revenue, units sold or number of orders?";
-  if (ranked && (parts.groupBy !== undefined || ["price", "list", "units", "revenue"].includes(parts.measure)) && !never && parts.averagePer === undefined && parts.threshold === undefined && parts.measure !== "share") {
+  // "Top customers by number of orders": a ranking of customers (products) by their orders.
+  const countedEntities = parts.measure === "count" && parts.mentionsOrders === true && (parts.subject === "customers" || parts.subject === "products") && parts.customerName === undefined && parts.product === undefined;
+  if (ranked && (parts.groupBy !== undefined || countedEntities || ["price", "list", "units", "revenue"].includes(parts.measure)) && !never && parts.averagePer === undefined && parts.threshold === undefined && parts.measure !== "share") {
     r.take(top);
     r.takeAll(rankWords);
     parts.order = ascending ? "asc" : "desc";

@@ -447,6 +447,9 @@ export const ROUND_12: readonly DevCase[] = [
   { question: "Which customers never bought anything?", sql: `SELECT c.name FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id AND ${NOT_CANCELLED})` },
   { question: "Which customers never ordered?", sql: "SELECT c.name FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)" },
   { question: "When did Liam Becker order?", expect: "needs_clarification" },
+  { question: "What is the most expensive order?", sql: `${ORDER_TOTAL} ORDER BY t DESC LIMIT 1`, ordered: true },
+  { question: "Which customer placed the biggest order?", sql: `SELECT c.name, sum(oi.quantity * oi.unit_price) AS t FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY o.order_id, c.name ORDER BY t DESC LIMIT 1`, ordered: true },
+  { question: "Top customers by number of orders", sql: "SELECT c.name, count(*) AS n FROM orders o JOIN customers c USING (customer_id) GROUP BY c.customer_id, c.name ORDER BY n DESC LIMIT 10", ordered: true },
 ];
 
 /** The whole development set. */
