@@ -105,7 +105,7 @@ export function averagePerEntity(p: QuestionParts): ComposedQuery {
   const customers = f.customers || per === "country";
   const products = f.products || per === "category";
   const { from, tables } = ordersFrom(items, customers, products);
-  const sales = (base === "revenue" || (base === "units" && per !== "order")) && !p.status;
+  const sales = (base === "revenue" || (base === "units" && per !== "order") || p.buying === true) && !p.status;
   const conditions = [...f.conditions, ...(sales ? ["o.status <> 'cancelled'"] : [])];
   const name = `${base === "lines" ? "products" : base}_per_${per}`;
   const sql = `SELECT round(avg(x), 2) AS average_${name} FROM (SELECT ${entityKey(per)} AS entity, ${baseAggregate(base, items)} AS x FROM ${from}${where(conditions)} GROUP BY 1) t`;

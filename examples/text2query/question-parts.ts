@@ -180,7 +180,11 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   // "Who bought the most Espresso Machines?": a named product or category is counted in units.
   if (measure === "list" && (named.product || named.category) && r.peek(/\b(?:most|top|least|fewest)\b/) && r.has(/\b(?:bought|purchased|ordered|buys|orders)\b/)) measure = "units";
   // "What did Liam Becker buy?": the products a customer ordered.
-  if (measure === "list" && named.customerName && r.peek(/\bwhat\b/) && r.has(/\b(?:buy|bought|purchase|purchased|order|ordered)\b/)) subject = "products";
+  // "What did customers in Canada buy most?": the products (not "what customers…", which asks who).
+  const whatBought = measure === "list" && (named.customerName !== undefined || subject === "customers") && r.peek(/\bwhat\b(?! (?:customers?|clients?|buyers?|people|shoppers?)\b)/) !== null && r.has(/\b(?:buy|bought|purchase|purchased|order|ordered)\b/);
+  if (whatBought) subject = "products";
+  // "How many items has Liam Becker bought?": items over orders are units; "products" are distinct products.
+  if (measure === "count" && subject === "products" && r.peek(/\bitems?\b/) && !r.peek(/\bproducts?\b/) && (named.customerName || named.country || named.status || period || r.peek(/\b(?:bought|buy|purchased|ordered)\b/))) measure = "units";
   // "How many products were never sold?": nothing sold is counted or listed, not summed in units.
   if (never && measure === "units") measure = r.has(/\bhow many\b|\bnumber of\b|\bcount\b/) ? "count" : "list";
   const parts: QuestionParts = { subject, measure, ...named };
@@ -257,7 +261,8 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
     // "Which country…", "who is…" ask for one; "which countries…", "who are…", "top…" for several.
     const singular = r.peek(/\b(?:which|what) (?:month|year|week|day|category|country|status|product|customer)\b|\bwho is\b|\bwhat is\b|\bwhat's\b|\bwho's\b/) !== null;
     const plural = !singular && r.peek(new RegExp(`\\b(?:products|customers|categories|countries|months|years|weeks|days|sellers|items|statuses|spenders|clients|buyers${rankedOrders ? "|orders" : ""})\\b|\\bwho are\\b|\\bwhat are\\b|\\btop\\b`)) !== null;
-    parts.limit = n ?? (plural ? 10 : 1);
+    // "What did customers in Canada buy most?": "customers" names who bought, not how many products to rank.
+    parts.limit = n ?? (plural && !whatBought ? 10 : 1);
     if (parts.groupBy === undefined) {
       if (parts.subject === "customers") parts.groupBy = "customer";
       else if (parts.subject === "products" || parts.measure === "units") parts.groupBy = "product";

@@ -449,6 +449,9 @@ export const ROUND_12: readonly DevCase[] = [
   { question: "When did Liam Becker order?", expect: "needs_clarification" },
   { question: "What is the most expensive order?", sql: `${ORDER_TOTAL} ORDER BY t DESC LIMIT 1`, ordered: true },
   { question: "Which customer placed the biggest order?", sql: `SELECT c.name, sum(oi.quantity * oi.unit_price) AS t FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY o.order_id, c.name ORDER BY t DESC LIMIT 1`, ordered: true },
+  { question: "How many items has Liam Becker bought?", sql: `SELECT sum(oi.quantity) FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.name = 'Liam Becker'` },
+  { question: "What did customers in Canada buy most?", sql: `SELECT p.name, sum(oi.quantity) AS u FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND c.country = 'CA' GROUP BY p.product_id, p.name ORDER BY u DESC LIMIT 1`, ordered: true },
+  { question: "What customers bought the Mini Drone?", sql: `SELECT DISTINCT c.name FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Mini Drone'` },
   { question: "Top customers by number of orders", sql: "SELECT c.name, count(*) AS n FROM orders o JOIN customers c USING (customer_id) GROUP BY c.customer_id, c.name ORDER BY n DESC LIMIT 10", ordered: true },
 ];
 
