@@ -187,9 +187,15 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   if (measure === "count" && subject === "products" && r.peek(/\bitems?\b/) && !r.peek(/\bproducts?\b/) && (named.customerName || named.country || named.status || period || r.peek(/\b(?:bought|buy|purchased|ordered)\b/))) measure = "units";
   // "How many products were never sold?": nothing sold is counted or listed, not summed in units.
   if (never && measure === "units") measure = r.has(/\bhow many\b|\bnumber of\b|\bcount\b/) ? "count" : "list";
+  let soldOnly = false;
+  // "How many distinct products were sold": a count of the products in orders not cancelled, not units.
+  if (measure === "units" && subject === "products" && r.has(/\b(?:different|distinct|unique)\b/)) {
+    measure = "count";
+    soldOnly = true;
+  }
   const parts: QuestionParts = { subject, measure, ...named };
   if (when !== undefined) parts.when = when;
-  if (r.peek(/\b(?:bought|buy|buys|buying|purchased|purchasing|buyers?)\b/)) parts.buying = true;
+  if (soldOnly || r.peek(/\b(?:bought|buy|buys|buying|purchased|purchasing|buyers?)\b/)) parts.buying = true;
   // "How many different products has … bought", "distinct customers": counts of distinct entities.
   if (measure === "count" && (subject === "products" || subject === "customers")) r.has(/\b(?:different|distinct|unique)\b/);
   if (named.status !== undefined && groupBy === "status") delete parts.status;

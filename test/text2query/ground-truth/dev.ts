@@ -452,6 +452,9 @@ export const ROUND_12: readonly DevCase[] = [
   { question: "How many items has Liam Becker bought?", sql: `SELECT sum(oi.quantity) FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.name = 'Liam Becker'` },
   { question: "What did customers in Canada buy most?", sql: `SELECT p.name, sum(oi.quantity) AS u FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND c.country = 'CA' GROUP BY p.product_id, p.name ORDER BY u DESC LIMIT 1`, ordered: true },
   { question: "What customers bought the Mini Drone?", sql: `SELECT DISTINCT c.name FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Mini Drone'` },
+  { question: "How many distinct products were sold last month?", sql: `SELECT count(DISTINCT oi.product_id) FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND ${LAST_MONTH}` },
+  { question: "Share of revenue by country in 2025", sql: `SELECT c.country, 100.0 * sum(oi.quantity * oi.unit_price) / sum(sum(oi.quantity * oi.unit_price)) OVER () FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND o.ordered_at >= DATE '2025-01-01' AND o.ordered_at < DATE '2026-01-01' GROUP BY c.country` },
+  { question: "What causes customers to cancel?", expect: "cannot_answer" },
   { question: "Top customers by number of orders", sql: "SELECT c.name, count(*) AS n FROM orders o JOIN customers c USING (customer_id) GROUP BY c.customer_id, c.name ORDER BY n DESC LIMIT 10", ordered: true },
 ];
 
