@@ -164,6 +164,9 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
     const unknown = r.leftovers();
     return unknown.length > 0 ? { unknown, corrections } : { parts, unknown, corrections };
   }
+  // "When did we last sell a Smart Watch?", "when was the last sale": the date of an order not cancelled.
+  const whenSold = asksWhen && (measure === undefined || measure === "units" || measure === "revenue") && r.has(/\b(?:sell|sold|sale|sales)\b/);
+  if (whenSold) measure = undefined;
   if (asksWhen) {
     // A date is of orders; "when" with another measure ("when was revenue highest") or neither first nor last is unclear.
     const unclearWhen = when === undefined ? "when: the first or the last time?" : measure !== undefined && measure !== "list" && measure !== "count" ? "when, combined with a measure (a ranking over time?)" : undefined;
@@ -171,6 +174,7 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
     subject = "orders";
     measure = "date";
   }
+  let soldOnly = whenSold;
   if (subject === undefined && measure === undefined && groupBy === undefined && named.product === undefined && named.customerName === undefined) return { unknown: r.leftovers(), corrections };
   subject ??= measure === "revenue" || measure === "average_order_value" || measure === "share" || named.customerName || named.status ? "orders" : measure === "units" || measure === "price" || measure === "average_price" || groupBy === "category" || named.product ? "products" : undefined;
   if (subject === undefined) return { unknown: r.leftovers(), corrections };
@@ -181,13 +185,12 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   if (measure === "list" && (named.product || named.category) && r.peek(/\b(?:most|top|least|fewest)\b/) && r.has(/\b(?:bought|purchased|ordered|buys|orders)\b/)) measure = "units";
   // "What did Liam Becker buy?": the products a customer ordered.
   // "What did customers in Canada buy most?": the products (not "what customers…", which asks who).
-  const whatBought = measure === "list" && (named.customerName !== undefined || subject === "customers") && r.peek(/\bwhat\b(?! (?:customers?|clients?|buyers?|people|shoppers?)\b)/) !== null && r.has(/\b(?:buy|bought|purchase|purchased|order|ordered)\b/);
+  const whatBought = measure === "list" && (named.customerName !== undefined || subject === "customers") && r.peek(/\bwhat\b(?! (?:customers?|clients?|buyers?|people|shoppers?)\b)/) !== null && r.has(/\b(?:buy|bought|purchased|ordered)\b|(?<!\b(?:the|a|an|his|her|their|our|largest|biggest|smallest|first|last|latest) )\b(?:order|purchase)\b/);
   if (whatBought) subject = "products";
   // "How many items has Liam Becker bought?": items over orders are units; "products" are distinct products.
   if (measure === "count" && subject === "products" && r.peek(/\bitems?\b/) && !r.peek(/\bproducts?\b/) && (named.customerName || named.country || named.status || period || r.peek(/\b(?:bought|buy|purchased|ordered)\b/))) measure = "units";
   // "How many products were never sold?": nothing sold is counted or listed, not summed in units.
   if (never && measure === "units") measure = r.has(/\bhow many\b|\bnumber of\b|\bcount\b/) ? "count" : "list";
-  let soldOnly = false;
   // "How many distinct products were sold": a count of the products in orders not cancelled, not units.
   if (measure === "units" && subject === "products" && r.has(/\b(?:different|distinct|unique)\b/)) {
     measure = "count";
@@ -195,7 +198,7 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   }
   const parts: QuestionParts = { subject, measure, ...named };
   if (when !== undefined) parts.when = when;
-  if (soldOnly || r.peek(/\b(?:bought|buy|buys|buying|purchased|purchasing|buyers?)\b/)) parts.buying = true;
+  if (soldOnly || r.peek(/\b(?:bought|buy|buys|buying|purchase|purchased|purchasing|buyers?)\b/)) parts.buying = true;
   // "How many different products has … bought", "distinct customers": counts of distinct entities.
   if (measure === "count" && (subject === "products" || subject === "customers")) r.has(/\b(?:different|distinct|unique)\b/);
   if (named.status !== undefined && groupBy === "status") delete parts.status;

@@ -455,6 +455,9 @@ export const ROUND_12: readonly DevCase[] = [
   { question: "How many distinct products were sold last month?", sql: `SELECT count(DISTINCT oi.product_id) FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND ${LAST_MONTH}` },
   { question: "Share of revenue by country in 2025", sql: `SELECT c.country, 100.0 * sum(oi.quantity * oi.unit_price) / sum(sum(oi.quantity * oi.unit_price)) OVER () FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND o.ordered_at >= DATE '2025-01-01' AND o.ordered_at < DATE '2026-01-01' GROUP BY c.country` },
   { question: "What causes customers to cancel?", expect: "cannot_answer" },
+  { question: "What is the largest order ever placed by Arjun Thompson?", sql: `SELECT o.order_id, sum(oi.quantity * oi.unit_price) AS t FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.name = 'Arjun Thompson' GROUP BY o.order_id ORDER BY t DESC LIMIT 1`, ordered: true },
+  { question: "When did we last sell a Smart Watch?", sql: `SELECT max(o.ordered_at) FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Smart Watch'` },
+  { question: "What did Arjun Thompson purchase?", sql: `SELECT DISTINCT p.name FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND c.name = 'Arjun Thompson'` },
   { question: "Top customers by number of orders", sql: "SELECT c.name, count(*) AS n FROM orders o JOIN customers c USING (customer_id) GROUP BY c.customer_id, c.name ORDER BY n DESC LIMIT 10", ordered: true },
 ];
 
