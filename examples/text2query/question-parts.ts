@@ -208,7 +208,8 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   if (groupBy === "order" && measure === "average_order_value") groupBy = undefined;
   if (groupBy !== undefined) parts.groupBy = groupBy;
   if (never) parts.never = true;
-  if (r.peek(/\borders?\b/)) parts.mentionsOrders = true;
+  // "Which customers ordered the most?": the most orders.
+  if (r.peek(/\borders?\b|\b(?:ordered|order) (?:the )?most\b/)) parts.mentionsOrders = true;
   if (period !== undefined) parts.period = period;
   if (subject === "customers" && r.takeAll(/\b(?:sign(?:ed)? ?ups?|joined|registered|new customers?|new accounts?|acquired|new clients?)\b/) > 0) parts.signups = true;
   if (threshold !== undefined) {
@@ -255,7 +256,7 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   // "Which customer placed the biggest order?": the superlative is of an order, whoever placed it.
   const orderSize = /\b(?:biggest|largest|smallest|highest|lowest|most expensive|priciest|cheapest) (?:single |individual )?orders?\b/;
   const ofOrder = ranked && parts.subject === "customers" && r.peek(orderSize) !== null;
-  const rankedOrders = ranked && (parts.subject === "orders" || ofOrder) && parts.groupBy === undefined && parts.averagePer === undefined && !never && parts.threshold === undefined && parts.measure !== "share" && parts.measure !== "date" && (read === undefined || read === "list" || (read === "revenue" && parts.mentionsOrders === true));
+  const rankedOrders = ranked && (parts.subject === "orders" || ofOrder) && parts.groupBy === undefined && parts.averagePer === undefined && !never && parts.threshold === undefined && parts.measure !== "share" && parts.measure !== "date" && (read === undefined || read === "list" || (read === "revenue" && r.peek(new RegExp(`\\b(?:top|biggest|largest|smallest|highest|lowest|best)(?: ${NUM})? orders?\\b|\\borders? by (?:value|total|amount|revenue|spend)\\b|\\b(?:highest|biggest|largest|smallest|lowest|greatest) (?:total|amount|value)\\b`)) !== null));
   if (rankedOrders) {
     parts.groupBy = "order";
     parts.measure = "revenue";
@@ -272,10 +273,15 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
     const plural = !singular && r.peek(new RegExp(`\\b(?:products|customers|categories|countries|months|years|weeks|days|sellers|items|statuses|spenders|clients|buyers${rankedOrders ? "|orders" : ""})\\b|\\bwho are\\b|\\bwhat are\\b|\\btop\\b`)) !== null;
     // "What did customers in Canada buy most?": "customers" names who bought, not how many products to rank.
     parts.limit = n ?? (plural && !whatBought ? 10 : 1);
+    // "Which customer bought the most items?": ranked by units; "the most products" (units? distinct?) asks back.
+    if (parts.subject === "customers" && parts.measure === "list" && !parts.mentionsOrders && r.peek(/\b(?:items?|units?)\b/)) parts.measure = "units";
+    else if (parts.subject === "customers" && parts.measure === "list" && r.peek(/\bproducts\b/) && parts.product === undefined) unclear ??= "the most products: units bought or different products?";
     if (parts.groupBy === undefined) {
       if (parts.subject === "customers") parts.groupBy = "customer";
       else if (parts.subject === "products" || parts.measure === "units") parts.groupBy = "product";
     }
+    // A ranking of one ungrouped total ("how many orders has the customer with the biggest spend placed") ranks nothing.
+    if (parts.groupBy === undefined && ["revenue", "units", "count"].includes(parts.measure)) unclear ??= "the most or the top of what (customers, products, orders, or a dimension)?";
   }
   r.takeAll(/\b(?:ordered|bought|purchased|placed|made|sold|sell|buy)\b/);
   const unknown = r.leftovers();

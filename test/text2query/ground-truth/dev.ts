@@ -458,6 +458,10 @@ export const ROUND_12: readonly DevCase[] = [
   { question: "What is the largest order ever placed by Arjun Thompson?", sql: `SELECT o.order_id, sum(oi.quantity * oi.unit_price) AS t FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.name = 'Arjun Thompson' GROUP BY o.order_id ORDER BY t DESC LIMIT 1`, ordered: true },
   { question: "When did we last sell a Smart Watch?", sql: `SELECT max(o.ordered_at) FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Smart Watch'` },
   { question: "What did Arjun Thompson purchase?", sql: `SELECT DISTINCT p.name FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND c.name = 'Arjun Thompson'` },
+  { question: "Which customers ordered the most last year?", sql: `SELECT c.name, count(*) AS n FROM orders o JOIN customers c USING (customer_id) WHERE ${LAST_YEAR} GROUP BY c.customer_id, c.name ORDER BY n DESC LIMIT 10`, ordered: true },
+  { question: "Which customer bought the most items?", sql: `SELECT c.name, sum(oi.quantity) AS u FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY c.customer_id, c.name ORDER BY u DESC LIMIT 1`, ordered: true },
+  { question: "Which customer bought the most products?", expect: "needs_clarification" },
+  { question: "How many orders has the customer with the biggest spend placed?", expect: "needs_clarification" },
   { question: "Top customers by number of orders", sql: "SELECT c.name, count(*) AS n FROM orders o JOIN customers c USING (customer_id) GROUP BY c.customer_id, c.name ORDER BY n DESC LIMIT 10", ordered: true },
 ];
 
