@@ -93,7 +93,7 @@ function measureOf(r: QuestionReader, subject: Subject | undefined): Measure | "
   if (r.has(/\baverage order (?:value|size|total|amount)\b|\baov\b|\baverage basket(?: size| value| total)?\b|\baverage spend(?: per order)?\b(?! per)|\b(?:average|typical|mean) (?:value|size|total) of an? order\b/)) return "average_order_value";
   if (r.has(/\b(?:average|mean|avg|typical) (?:product |list |unit )?(?:price|cost)\b|\baverage cost\b/)) return "average_price";
   if (subject !== "orders" && r.has(/\bmost expensive\b|\bcheapest\b|\bpriciest\b|\bleast expensive\b|\bprices?\b|\bcosts?\b|\bpriced\b/)) return "price";
-  if (r.takeAll(/\bunits?\b|\bcop(?:y|ies)\b|\b(?:best|top) ?sell(?:ing|ers?)\b|\bsold\b|\bmost (?:sold|popular|bought|ordered|purchased)\b|\bpopular\b|\bquantit(?:y|ies)\b|\bhow many (?=\w+ (?:(?:did|do|have) we )?sell\b)|\bsell(?:s)?\b|\bitems sold\b/) > 0)
+  if (r.takeAll(/\bunits?\b|\bcop(?:y|ies)\b|\b(?:best|top|biggest|fastest) ?sell(?:ing|ers?)\b|\bsold\b|\bmost (?:sold|popular|bought|ordered|purchased)\b|\bpopular\b|\bquantit(?:y|ies)\b|\bhow many (?=\w+ (?:(?:did|do|have) we )?sell\b)|\bsell(?:s)?\b|\bitems sold\b/) > 0)
     return "units";
   if (r.takeAll(/\b(?:revenue|sales|turnover|income|earn(?:ed|ings)?|made|make|spen[dt]|spending|brings? in|brought in|money|gmv|biggest spenders?|top spenders?|worth|(?:total )?value|(?:most |least )?valuable|(?<=\b(?:highest|lowest|largest|biggest|smallest|greatest|top) )(?:total|amount))\b/) > 0) return "revenue";
   if (r.has(/\bhow many times\b/)) return "times";
@@ -145,7 +145,7 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   const direction = "(?:first|last|latest|most recent|earliest)\\b(?! (?:\\d+ |one |two |three )?(?:months?|years?|weeks?|days?)\\b)";
   const asksWhen = r.takeName(new RegExp(`\\bwhen\\b|\\b(?:date|day) of\\b(?= (?:the |their |his |her )?${direction})|\\b(?:on )?(?:what|which) (?:date|day)\\b(?=.*\\b${direction})`)) !== null;
   const when = !asksWhen ? undefined : r.has(/\b(?:first|earliest|oldest)\b/) ? "first" : r.has(/\b(?:last|latest|most recent|recent|newest|lately)\b/) ? "last" : undefined;
-  const never = r.has(/\bnever\b|\bno orders\b|\bwithout (?:any )?orders?\b|\bhaven't (?:ordered|bought)\b|\bhasn't (?:ordered|bought)\b|\bnot (?:yet )?(?:been )?(?:ordered|sold|bought|purchased)\b|\bunsold\b|\bzero orders\b|\bno sales\b|\bdid not (?:order|buy)\b|\bdidn't (?:order|buy)\b/);
+  const never = r.has(/\bnever\b|\bno orders\b|\bwithout (?:any )?orders?\b|\bhaven'?t (?:ordered|bought)\b|\bhasn'?t (?:ordered|bought)\b|\bnot (?:yet )?(?:been )?(?:ordered|sold|bought|purchased)\b|\bunsold\b|\bzero orders\b|\bno sales\b|\bdid not (?:order|buy)\b|\bdidn'?t (?:order|buy)\b/);
   let subject = subjectOf(r);
   const threshold = thresholdOf(r, subject);
   if (threshold?.entity === "customer") subject = "customers";

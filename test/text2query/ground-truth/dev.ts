@@ -462,6 +462,8 @@ export const ROUND_12: readonly DevCase[] = [
   { question: "Which customer bought the most items?", sql: `SELECT c.name, sum(oi.quantity) AS u FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY c.customer_id, c.name ORDER BY u DESC LIMIT 1`, ordered: true },
   { question: "Which customer bought the most products?", expect: "needs_clarification" },
   { question: "How many orders has the customer with the biggest spend placed?", expect: "needs_clarification" },
+  { question: "custmers who havent ordered anything", sql: "SELECT c.name FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)" },
+  { question: "What is the biggest selling product?", sql: `SELECT p.name, sum(oi.quantity) AS u FROM products p JOIN order_items oi USING (product_id) JOIN orders o USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY p.product_id, p.name ORDER BY u DESC LIMIT 1`, ordered: true },
   { question: "Top customers by number of orders", sql: "SELECT c.name, count(*) AS n FROM orders o JOIN customers c USING (customer_id) GROUP BY c.customer_id, c.name ORDER BY n DESC LIMIT 10", ordered: true },
 ];
 
