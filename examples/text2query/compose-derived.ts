@@ -32,14 +32,17 @@ export function threshold(p: QuestionParts): ComposedQuery {
     const f = orderFilters(p);
     const agg = t.of === "revenue" ? REVENUE : t.of === "units" ? "sum(oi.quantity)" : "count(*)";
     const { from, tables } = ordersFrom(true, f.customers, f.products);
-    const inner = `SELECT o.order_id, ${agg} AS total FROM ${from}${where(f.conditions)} GROUP BY o.order_id HAVING ${agg} ${cmp}`;
+    // An order's amount is what was sold ("orders over $500" leaves cancelled ones out); its size is not.
+    const sold = (t.of === "revenue" || p.buying === true) && !p.status;
+    const conditions = [...f.conditions, ...(sold ? ["o.status <> 'cancelled'"] : [])];
+    const inner = `SELECT o.order_id, ${agg} AS total FROM ${from}${where(conditions)} GROUP BY o.order_id HAVING ${agg} ${cmp}`;
     const sql = p.measure === "count" ? `SELECT count(*) AS orders FROM (${inner}) t` : `SELECT order_id, total FROM (${inner}) t ORDER BY total DESC, order_id`;
-    return { sql, tables, plan: `Orders whose ${t.of === "revenue" ? "total" : t.of === "units" ? "units" : "number of products"} is ${label}.` };
+    return { sql, tables, plan: `Orders whose ${t.of === "revenue" ? "total" : t.of === "units" ? "units" : "number of products"} is ${label}${sold ? " (orders not cancelled)" : ""}.` };
   }
   // Customers and products: LEFT JOINs so that those with none count as 0 ("fewer than 2 orders" includes none);
   // conditions on orders go into FILTER, conditions on the entity into WHERE.
   const f = orderFilters(p, t.entity === "customer" ? ["country", "customer"] : ["category", "product"]);
-  const conditions = [...f.conditions, ...(sales && !p.status ? ["o.status <> 'cancelled'"] : [])];
+  const conditions = [...f.conditions, ...((sales || p.buying === true) && !p.status ? ["o.status <> 'cancelled'"] : [])];
   const filter = conditions.length > 0 ? ` FILTER (WHERE ${conditions.join(" AND ")})` : "";
   const value = t.of === "orders" ? `count(DISTINCT o.order_id)${filter}` : `coalesce(${t.of === "revenue" ? REVENUE : t.of === "units" ? "sum(oi.quantity)" : "count(oi.product_id)"}${filter}, 0)`;
   const needsItems = t.of !== "orders" || f.products || t.entity === "product";
@@ -102,7 +105,7 @@ export function averagePerEntity(p: QuestionParts): ComposedQuery {
   const customers = f.customers || per === "country";
   const products = f.products || per === "category";
   const { from, tables } = ordersFrom(items, customers, products);
-  const sales = (base === "revenue" || (base === "units" && per !== "order")) && !p.status;
+  const sales = (base === "revenue" || (base === "units" && per !== "order") || p.buying === true) && !p.status;
   const conditions = [...f.conditions, ...(sales ? ["o.status <> 'cancelled'"] : [])];
   const name = `${base === "lines" ? "products" : base}_per_${per}`;
   const sql = `SELECT round(avg(x), 2) AS average_${name} FROM (SELECT ${entityKey(per)} AS entity, ${baseAggregate(base, items)} AS x FROM ${from}${where(conditions)} GROUP BY 1) t`;

@@ -21,7 +21,7 @@ const MISSING: Array<{ words: RegExp; lacks: string }> = [
   { words: /\b(?:employees?|staff|sales ?(?:reps?|people|persons?)|agents?|support tickets?|tickets?)\b/, lacks: "staff or support" },
   { words: /\b(?:subscriptions?|subscribers?|memberships?|loyalty)\b/, lacks: "subscriptions or loyalty programmes" },
   { words: /\b(?:weights?|(?<!(?:order|basket|cart) )sizes?|colou?rs?|dimensions?)\b/, lacks: "product sizes, colours or weights" },
-  { words: /\bwhy\b/, lacks: "reasons (it records what happened, not why)" },
+  { words: /\bwhy\b|\breasons?\b|\bcauses?\b/, lacks: "reasons (it records what happened, not why)" },
 ];
 
 /** What the data lacks that the question asks about, or undefined; `find` reads the question (QuestionReader.peek). */

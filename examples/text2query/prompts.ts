@@ -25,7 +25,8 @@ List the tables needed, then the steps, briefly.`;
 const GUIDELINES = [
   "Write one PostgreSQL SELECT statement that answers the question. No data changes, no DDL, one statement.",
   "Use only the tables and columns of the schema. Qualify columns with table aliases when joining.",
-  "Revenue is sum(order_items.quantity * order_items.unit_price); revenue and units sold exclude cancelled orders unless a status is asked for.",
+  "Revenue is sum(order_items.quantity * order_items.unit_price). What was sold excludes cancelled orders unless a status is asked for: revenue, units sold, what customers spent, who bought or purchased a product, thresholds on an order's amount (orders over $500). Counting orders themselves (how many orders, orders by status, customers who ordered) counts every status.",
+  "A superlative ranks by the measure named, else by the entity's natural amount: an order's total, a customer's spend, a product's price.",
   "Dates are of type date and the data runs up to today: relative periods use current_date (last month is ordered_at >= date_trunc('month', current_date) - interval '1 month' AND ordered_at < date_trunc('month', current_date); this year is ordered_at >= date_trunc('year', current_date)); fixed dates are DATE 'YYYY-MM-DD' literals; group months with date_trunc('month', …).",
   "Return at most the rows the question needs; order results meaningfully; name computed columns.",
   "Answer with the SQL in a ```sql fenced block and nothing else.",

@@ -12,7 +12,7 @@ import { categoryOf, shopMatchers, type VocabularyMatchers } from "./vocabulary.
 
 export type { Dimension, Period, Threshold } from "./question-words.js";
 export type Subject = "orders" | "customers" | "products";
-export type Measure = "count" | "revenue" | "units" | "average_order_value" | "average_price" | "list" | "price" | "share";
+export type Measure = "count" | "revenue" | "units" | "average_order_value" | "average_price" | "list" | "price" | "share" | "date";
 /** What an average per entity or a share is taken of. */
 export type Base = "orders" | "customers" | "products" | "revenue" | "units" | "lines";
 
@@ -38,6 +38,10 @@ export interface QuestionParts {
   base?: Base;
   /** The question names orders ("placed the most orders"), so a ranking of customers counts them. */
   mentionsOrders?: boolean;
+  /** "When did … first/last order": the earliest or latest order date (measure "date"). */
+  when?: "first" | "last";
+  /** Bought, purchased, buyers: only orders not cancelled count (what was sold), as for revenue and units. */
+  buying?: boolean;
   /** The period is about sign-ups, not orders. */
   signups?: boolean;
   order?: "desc" | "asc";
@@ -67,7 +71,8 @@ const KNOWN = new Set(
     "exactly least most more than fewer less under below above over between never without delivered shipped cancelled canceled pending " +
     "signed joined registered biggest largest highest lowest smallest best worst busiest popular value basket catalog catalogue cost " +
     "today yesterday since during last previous past this top bottom first number count list show which customers' once twice repeat " +
-    "returning recurring typical median value"
+    "returning recurring typical median value valuable when recent latest earliest newest oldest distinct different unique " +
+    "based located living bought purchased buyer"
   ).split(" "),
 );
 
@@ -88,9 +93,9 @@ function measureOf(r: QuestionReader, subject: Subject | undefined): Measure | "
   if (r.has(/\baverage order (?:value|size|total|amount)\b|\baov\b|\baverage basket(?: size| value| total)?\b|\baverage spend(?: per order)?\b(?! per)|\b(?:average|typical|mean) (?:value|size|total) of an? order\b/)) return "average_order_value";
   if (r.has(/\b(?:average|mean|avg|typical) (?:product |list |unit )?(?:price|cost)\b|\baverage cost\b/)) return "average_price";
   if (subject !== "orders" && r.has(/\bmost expensive\b|\bcheapest\b|\bpriciest\b|\bleast expensive\b|\bprices?\b|\bcosts?\b|\bpriced\b/)) return "price";
-  if (r.takeAll(/\bunits?\b|\bcop(?:y|ies)\b|\b(?:best|top) ?sell(?:ing|ers?)\b|\bsold\b|\bmost (?:sold|popular|bought|ordered|purchased)\b|\bpopular\b|\bquantit(?:y|ies)\b|\bhow many (?=\w+ (?:(?:did|do|have) we )?sell\b)|\bsell(?:s)?\b|\bitems sold\b/) > 0)
+  if (r.takeAll(/\bunits?\b|\bcop(?:y|ies)\b|\b(?:best|top|biggest|fastest) ?sell(?:ing|ers?)\b|\bsold\b|\bmost (?:sold|popular|bought|ordered|purchased)\b|\bpopular\b|\bquantit(?:y|ies)\b|\bhow many (?=\w+ (?:(?:did|do|have) we )?sell\b)|\bsell(?:s)?\b|\bitems sold\b/) > 0)
     return "units";
-  if (r.takeAll(/\b(?:revenue|sales|turnover|income|earn(?:ed|ings)?|made|make|spen[dt]|spending|brings? in|brought in|money|gmv|biggest spenders?|top spenders?|worth|(?:total )?value)\b/) > 0) return "revenue";
+  if (r.takeAll(/\b(?:revenue|sales|turnover|income|earn(?:ed|ings)?|made|make|spen[dt]|spending|brings? in|brought in|money|gmv|biggest spenders?|top spenders?|worth|(?:total )?value|(?:most |least )?valuable|(?<=\b(?:highest|lowest|largest|biggest|smallest|greatest|top) )(?:total|amount))\b/) > 0) return "revenue";
   if (r.has(/\bhow many times\b/)) return "times";
   if (r.has(/\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b.*\borders\b|\bamount of orders\b|\btotal\b/)) return "count";
   if (r.has(/\b(?:list|show|which|who|what are|give me|display|name|names|what)\b/)) return "list";
@@ -132,8 +137,15 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   const r = new QuestionReader(tokens);
   const named = namedFilters(r, matchers);
 
+  // "based in Canada", "customers located in the UK", "living in Australia": from that country.
+  if (named.country !== undefined) r.takeAll(/\b(?:based|located|living|live|lives|residing|resident)\b(?= (?:in|from)\b)/);
   const period = periodOf(r);
-  const never = r.has(/\bnever\b|\bno orders\b|\bwithout (?:any )?orders?\b|\bhaven't (?:ordered|bought)\b|\bhasn't (?:ordered|bought)\b|\bnot (?:yet )?(?:been )?(?:ordered|sold|bought|purchased)\b|\bunsold\b|\bzero orders\b|\bno sales\b|\bdid not (?:order|buy)\b|\bdidn't (?:order|buy)\b/);
+  // "When was the last order…", "when did … first buy": the latest or earliest order date.
+  // Locked, so "which day" is not read again as a grouping; "last month" is a period, not the last order.
+  const direction = "(?:first|last|latest|most recent|earliest)\\b(?! (?:\\d+ |one |two |three )?(?:months?|years?|weeks?|days?)\\b)";
+  const asksWhen = r.takeName(new RegExp(`\\bwhen\\b|\\b(?:date|day) of\\b(?= (?:the |their |his |her )?${direction})|\\b(?:on )?(?:what|which) (?:date|day)\\b(?=.*\\b${direction})`)) !== null;
+  const when = !asksWhen ? undefined : r.has(/\b(?:first|earliest|oldest)\b/) ? "first" : r.has(/\b(?:last|latest|most recent|recent|newest|lately)\b/) ? "last" : undefined;
+  const never = r.has(/\bnever\b|\bno orders\b|\bwithout (?:any )?orders?\b|\bhaven'?t (?:ordered|bought)\b|\bhasn'?t (?:ordered|bought)\b|\bnot (?:yet )?(?:been )?(?:ordered|sold|bought|purchased)\b|\bunsold\b|\bzero orders\b|\bno sales\b|\bdid not (?:order|buy)\b|\bdidn'?t (?:order|buy)\b/);
   let subject = subjectOf(r);
   const threshold = thresholdOf(r, subject);
   if (threshold?.entity === "customer") subject = "customers";
@@ -142,6 +154,27 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   const read = measureOf(r, subject);
   let measure: Measure | undefined = read === "times" ? "count" : read;
   if (read === "times") subject = "orders";
+  // "When did Ava Thompson sign up?", "when did our first customer join?": a sign-up date.
+  const signupWords = /\b(?:sign(?:ed)? ?ups?|joined|join|registered|register|became a customer)\b/;
+  if (asksWhen && r.peek(signupWords) !== null && measure === undefined && (named.customerName !== undefined || when !== undefined)) {
+    r.takeAll(signupWords);
+    r.takeAll(/\b(?:customers?|clients?)\b/);
+    const parts: QuestionParts = { subject: "customers", measure: "date", signups: true, when: when ?? "first", ...named };
+    if (period !== undefined) parts.period = period;
+    const unknown = r.leftovers();
+    return unknown.length > 0 ? { unknown, corrections } : { parts, unknown, corrections };
+  }
+  // "When did we last sell a Smart Watch?", "when was the last sale": the date of an order not cancelled.
+  const whenSold = asksWhen && (measure === undefined || measure === "units" || measure === "revenue") && r.has(/\b(?:sell|sold|sale|sales)\b/);
+  if (whenSold) measure = undefined;
+  if (asksWhen) {
+    // A date is of orders; "when" with another measure ("when was revenue highest") or neither first nor last is unclear.
+    const unclearWhen = when === undefined ? "when: the first or the last time?" : measure !== undefined && measure !== "list" && measure !== "count" ? "when, combined with a measure (a ranking over time?)" : undefined;
+    if (unclearWhen !== undefined) return { unknown: r.leftovers(), unclear: unclearWhen, corrections };
+    subject = "orders";
+    measure = "date";
+  }
+  let soldOnly = whenSold;
   if (subject === undefined && measure === undefined && groupBy === undefined && named.product === undefined && named.customerName === undefined) return { unknown: r.leftovers(), corrections };
   subject ??= measure === "revenue" || measure === "average_order_value" || measure === "share" || named.customerName || named.status ? "orders" : measure === "units" || measure === "price" || measure === "average_price" || groupBy === "category" || named.product ? "products" : undefined;
   if (subject === undefined) return { unknown: r.leftovers(), corrections };
@@ -151,8 +184,23 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   // "Who bought the most Espresso Machines?": a named product or category is counted in units.
   if (measure === "list" && (named.product || named.category) && r.peek(/\b(?:most|top|least|fewest)\b/) && r.has(/\b(?:bought|purchased|ordered|buys|orders)\b/)) measure = "units";
   // "What did Liam Becker buy?": the products a customer ordered.
-  if (measure === "list" && named.customerName && r.peek(/\bwhat\b/) && r.has(/\b(?:buy|bought|purchase|purchased|order|ordered)\b/)) subject = "products";
+  // "What did customers in Canada buy most?": the products (not "what customers…", which asks who).
+  const whatBought = measure === "list" && (named.customerName !== undefined || subject === "customers") && r.peek(/\bwhat\b(?! (?:customers?|clients?|buyers?|people|shoppers?)\b)/) !== null && r.has(/\b(?:buy|bought|purchased|ordered)\b|(?<!\b(?:the|a|an|his|her|their|our|largest|biggest|smallest|first|last|latest) )\b(?:order|purchase)\b/);
+  if (whatBought) subject = "products";
+  // "How many items has Liam Becker bought?": items over orders are units; "products" are distinct products.
+  if (measure === "count" && subject === "products" && r.peek(/\bitems?\b/) && !r.peek(/\bproducts?\b/) && (named.customerName || named.country || named.status || period || r.peek(/\b(?:bought|buy|purchased|ordered)\b/))) measure = "units";
+  // "How many products were never sold?": nothing sold is counted or listed, not summed in units.
+  if (never && measure === "units") measure = r.has(/\bhow many\b|\bnumber of\b|\bcount\b/) ? "count" : "list";
+  // "How many distinct products were sold": a count of the products in orders not cancelled, not units.
+  if (measure === "units" && subject === "products" && r.has(/\b(?:different|distinct|unique)\b/)) {
+    measure = "count";
+    soldOnly = true;
+  }
   const parts: QuestionParts = { subject, measure, ...named };
+  if (when !== undefined) parts.when = when;
+  if (soldOnly || r.peek(/\b(?:bought|buy|buys|buying|purchase|purchased|purchasing|buyers?)\b/)) parts.buying = true;
+  // "How many different products has … bought", "distinct customers": counts of distinct entities.
+  if (measure === "count" && (subject === "products" || subject === "customers")) r.has(/\b(?:different|distinct|unique)\b/);
   if (named.status !== undefined && groupBy === "status") delete parts.status;
   if (named.country !== undefined && groupBy === "country") delete parts.country;
   if (named.category !== undefined && groupBy === "category") delete parts.category;
@@ -160,7 +208,8 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   if (groupBy === "order" && measure === "average_order_value") groupBy = undefined;
   if (groupBy !== undefined) parts.groupBy = groupBy;
   if (never) parts.never = true;
-  if (r.peek(/\borders?\b/)) parts.mentionsOrders = true;
+  // "Which customers ordered the most?": the most orders.
+  if (r.peek(/\borders?\b|\b(?:ordered|order) (?:the )?most\b/)) parts.mentionsOrders = true;
   if (period !== undefined) parts.period = period;
   if (subject === "customers" && r.takeAll(/\b(?:sign(?:ed)? ?ups?|joined|registered|new customers?|new accounts?|acquired|new clients?)\b/) > 0) parts.signups = true;
   if (threshold !== undefined) {
@@ -199,21 +248,40 @@ export function readQuestion(question: string, matchers: VocabularyMatchers = sh
   const ascending = r.peek(/\b(?:least|lowest|worst|fewest|bottom|smallest|cheapest|least expensive)\b/) !== null;
   const top = new RegExp(`\\b(?:top|bottom|first|best|worst|largest|biggest|highest|lowest) ${NUM}\\b|\\b(?:which|what|the) ${NUM} \\w+|\\b${NUM} (?:best|top|most|least|largest|biggest|highest|lowest|worst|cheapest|most expensive)\\b`);
   const topMatch = r.peek(top);
-  const rankWords = /\b(?:top|most|highest|best|biggest|largest|least|lowest|worst|fewest|bottom|cheapest|most expensive|priciest|smallest|busiest|popular)\b/;
+  const rankWords = /\b(?:most expensive|least expensive|top|most|highest|best|biggest|largest|least|lowest|worst|fewest|bottom|cheapest|priciest|smallest|busiest|popular)\b/;
   const ranked = topMatch !== null || r.peek(rankWords) !== null;
-  if (ranked && (parts.groupBy !== undefined || ["price", "list", "units", "revenue"].includes(parts.measure)) && !never && parts.averagePer === undefined && parts.threshold === undefined && parts.measure !== "share") {
+  // A superlative binds to a measure. Without one named, an entity's natural amount: an order's total ("the
+  // biggest order"), a customer's spend; a size word over anything else ("the biggest category") asks back.
+  const sizeOnly = ranked && (read === undefined || read === "list") && r.peek(/\b(?:biggest|largest|smallest)\b/) !== null;
+  // "Which customer placed the biggest order?": the superlative is of an order, whoever placed it.
+  const orderSize = /\b(?:biggest|largest|smallest|highest|lowest|most expensive|priciest|cheapest) (?:single |individual )?orders?\b/;
+  const ofOrder = ranked && parts.subject === "customers" && r.peek(orderSize) !== null;
+  const rankedOrders = ranked && (parts.subject === "orders" || ofOrder) && parts.groupBy === undefined && parts.averagePer === undefined && !never && parts.threshold === undefined && parts.measure !== "share" && parts.measure !== "date" && (read === undefined || read === "list" || (read === "revenue" && r.peek(new RegExp(`\\b(?:top|biggest|largest|smallest|highest|lowest|best)(?: ${NUM})? orders?\\b|\\borders? by (?:value|total|amount|revenue|spend)\\b|\\b(?:highest|biggest|largest|smallest|lowest|greatest) (?:total|amount|value)\\b`)) !== null));
+  if (rankedOrders) {
+    parts.groupBy = "order";
+    parts.measure = "revenue";
+  } else if (sizeOnly && parts.groupBy !== "customer" && parts.subject !== "customers" && parts.measure !== "share") unclear ??= "biggest by what: revenue, units sold or number of orders?";
+  // "Top customers by number of orders": a ranking of customers (products) by their orders.
+  const countedEntities = parts.measure === "count" && parts.mentionsOrders === true && (parts.subject === "customers" || parts.subject === "products") && parts.customerName === undefined && parts.product === undefined;
+  if (ranked && (parts.groupBy !== undefined || countedEntities || ["price", "list", "units", "revenue"].includes(parts.measure)) && !never && parts.averagePer === undefined && parts.threshold === undefined && parts.measure !== "share") {
     r.take(top);
     r.takeAll(rankWords);
     parts.order = ascending ? "asc" : "desc";
     const n = numberAt(topMatch?.[1] ?? topMatch?.[2] ?? topMatch?.[3]);
     // "Which country…", "who is…" ask for one; "which countries…", "who are…", "top…" for several.
     const singular = r.peek(/\b(?:which|what) (?:month|year|week|day|category|country|status|product|customer)\b|\bwho is\b|\bwhat is\b|\bwhat's\b|\bwho's\b/) !== null;
-    const plural = !singular && r.peek(/\b(?:products|customers|categories|countries|months|years|weeks|days|sellers|items|statuses|spenders|clients|buyers)\b|\bwho are\b|\bwhat are\b|\btop\b/) !== null;
-    parts.limit = n ?? (plural ? 10 : 1);
+    const plural = !singular && r.peek(new RegExp(`\\b(?:products|customers|categories|countries|months|years|weeks|days|sellers|items|statuses|spenders|clients|buyers${rankedOrders ? "|orders" : ""})\\b|\\bwho are\\b|\\bwhat are\\b|\\btop\\b`)) !== null;
+    // "What did customers in Canada buy most?": "customers" names who bought, not how many products to rank.
+    parts.limit = n ?? (plural && !whatBought ? 10 : 1);
+    // "Which customer bought the most items?": ranked by units; "the most products" (units? distinct?) asks back.
+    if (parts.subject === "customers" && parts.measure === "list" && !parts.mentionsOrders && r.peek(/\b(?:items?|units?)\b/)) parts.measure = "units";
+    else if (parts.subject === "customers" && parts.measure === "list" && r.peek(/\bproducts\b/) && parts.product === undefined) unclear ??= "the most products: units bought or different products?";
     if (parts.groupBy === undefined) {
       if (parts.subject === "customers") parts.groupBy = "customer";
       else if (parts.subject === "products" || parts.measure === "units") parts.groupBy = "product";
     }
+    // A ranking of one ungrouped total ("how many orders has the customer with the biggest spend placed") ranks nothing.
+    if (parts.groupBy === undefined && ["revenue", "units", "count"].includes(parts.measure)) unclear ??= "the most or the top of what (customers, products, orders, or a dimension)?";
   }
   r.takeAll(/\b(?:ordered|bought|purchased|placed|made|sold|sell|buy)\b/);
   const unknown = r.leftovers();

@@ -13,7 +13,7 @@ const FILLERS = new Set(
     "let lets let's what's whats who's there's it's all any some just only still yet already so far currently right now ever overall " +
     "total sum number count amount data database shop store business company time times overall altogether placed place made received " +
     "ordered purchased bought come came each every per up one's s also kindly hey hi hello quick quickly again about " +
-    "return include includes included including contain contains contained comes come coming came go goes went account accounts accounted makes represent represents belong belongs contribute contributes generated generate"
+    "his her him anything something everything anyone someone return include includes included including contain contains contained comes come coming came go goes went account accounts accounted makes represent represents belong belongs contribute contributes generated generate"
   ).split(" "),
 );
 
@@ -74,7 +74,9 @@ export function correctSpelling(tokens: Token[], known: ReadonlySet<string>): Ar
   for (const t of tokens) {
     const word = t.norm;
     const singular = word.replace(/(?:es|s)$/, "");
-    if (word.length >= 5 && !known.has(word) && !known.has(singular) && !known.has(word.replace(/s$/, "")) && !FILLERS.has(word) && !/\d/.test(word)) {
+    // A possessive of a known word ("year's", "country's") is that word, not a typo of another.
+    const owner = word.replace(/'s?$/, "");
+    if (word.length >= 5 && !known.has(word) && !known.has(owner) && !known.has(singular) && !known.has(word.replace(/s$/, "")) && !FILLERS.has(word) && !/\d/.test(word)) {
       const max = word.length >= 7 ? 2 : 1;
       let best: string | undefined;
       let bestDistance = max + 1;

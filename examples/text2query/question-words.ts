@@ -74,7 +74,7 @@ export function dimensionOf(r: QuestionReader, averaging = false): Dimension | u
   if (r.has(/\byearly\b|\bannual(?:ly)?\b|\byear by year\b|\bper year\b/)) return "year";
   // "by country", "per customer", "for each month"; "an order", "a customer" only for the entities averaged over.
   // "placed by customers in Spain", "by customers who…": who did it, not a grouping.
-  const by = r.peek(/\b(?:(?<!\b(?:placed|made|ordered|bought|purchased|spent|sold|generated|in) )by(?!\s+(?:the\s+)?\w+ (?:in|from|who|that|with|of|named)\b)|per|each|every|across|grouped by|broken down by|breakdown by|split by|for each|in each|for every|within each|an?)\s+(?:the\s+)?(?:individual\s+|single\s+|average\s+|typical\s+)?(\w+)\b(?!')/);
+  const by = r.peek(/\b(?:(?<!\b(?:placed|made|ordered|bought|purchased|spent|sold|generated|in) )by(?!\s+(?:the\s+)?\w+ (?:(?:in|from)(?! (?:20\d\d|last|this|the (?:last|past))\b)|who|that|with|of|named)\b)|per|each|every|across|grouped by|broken down by|breakdown by|split by|for each|in each|for every|within each|an?)\s+(?:the\s+)?(?:individual\s+|single\s+|average\s+|typical\s+)?(\w+)\b(?!')/);
   const word = by?.[1];
   if (by && word !== undefined && DIMENSION_WORDS[word] !== undefined && (!/^an?\s/.test(by[0]) || (averaging && /^(?:order|customer)$/.test(word)))) {
     r.take(new RegExp(`\\b${escape(by[0])}\\b`));

@@ -5,8 +5,9 @@ import type { GroundTruthCase } from "./compare.js";
  * the demo's reading of filters by name, averages per entity, shares, exact counts, thresholds and misspellings,
  * and questions it must not answer (asked back naming the words it did not understand, or "the data cannot
  * tell"). Tuned on, so it measures nothing about questions never seen; held-out.ts does. Conventions as in
- * held-out.ts; besides: an order's total or size counts all its items whatever its status ("orders over $500",
- * "items per order"), what a customer spent counts orders not cancelled; an average per entity is over the
+ * held-out.ts; besides: buying and an order's amount ("who bought", "orders over $500") count orders not cancelled
+ * (what was sold), as revenue and units do; an order's size ("items per order") and counting orders themselves
+ * count every status; what a customer spent counts orders not cancelled; an average per entity is over the
  * entities that appear (customers who ordered); shares are percentages.
  */
 export type DevCase = GroundTruthCase | { question: string; expect: "needs_clarification" | "cannot_answer"; /** words the message must name */ names?: string[] };
@@ -57,7 +58,7 @@ export const THRESHOLDS: readonly DevCase[] = [
   { question: "How many customers have exactly two orders?", sql: "SELECT count(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) = 2) t" },
   { question: "Customers with exactly one order", sql: "SELECT c.name FROM customers c JOIN orders o USING (customer_id) GROUP BY c.customer_id, c.name HAVING count(*) = 1" },
   { question: "How many customers placed more than 15 orders?", sql: "SELECT count(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) > 15) t" },
-  { question: "How many orders over $500?", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY order_id HAVING sum(quantity * unit_price) > 500) t" },
+  { question: "How many orders over $500?", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items JOIN orders o USING (order_id) WHERE o.status <> 'cancelled' GROUP BY order_id HAVING sum(quantity * unit_price) > 500) t" },
   { question: "How many customers spent more than $2,000?", sql: `SELECT count(*) FROM (SELECT o.customer_id FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY o.customer_id HAVING sum(oi.quantity * oi.unit_price) > 2000) t` },
   { question: "Which products cost more than $200?", sql: "SELECT name, price FROM products WHERE price > 200" },
   { question: "How many orders have more than 3 items?", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY order_id HAVING sum(quantity) > 3) t" },
@@ -99,7 +100,7 @@ export const CANNOT_ANSWER: readonly DevCase[] = [
 export const ROUND_2: readonly DevCase[] = [
   { question: "How many orders came from the UK last year?", sql: `SELECT count(*) FROM orders o JOIN customers c USING (customer_id) WHERE c.country = 'GB' AND ${LAST_YEAR}` },
   { question: "What did the Noise-Cancelling Headphones earn this year?", sql: `SELECT sum(oi.quantity * oi.unit_price) FROM order_items oi JOIN orders o USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Noise-Cancelling Headphones' AND ${THIS_YEAR}` },
-  { question: "How many customers bought the Robot Kit?", sql: "SELECT count(DISTINCT o.customer_id) FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE p.name = 'Robot Kit'" },
+  { question: "How many customers bought the Robot Kit?", sql: `SELECT count(DISTINCT o.customer_id) FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Robot Kit'` },
   { question: "List customers from Spain", sql: "SELECT name FROM customers WHERE country = 'ES'" },
   { question: "Average number of products per order", sql: "SELECT avg(n) FROM (SELECT order_id, count(*) AS n FROM order_items GROUP BY order_id) t" },
   { question: "What is the average revenue per customer in Germany?", sql: `SELECT avg(s) FROM (SELECT o.customer_id, sum(oi.quantity * oi.unit_price) AS s FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.country = 'DE' GROUP BY o.customer_id) t` },
@@ -107,7 +108,7 @@ export const ROUND_2: readonly DevCase[] = [
   { question: "What percentage of our revenue comes from customers in the US?", sql: `SELECT 100.0 * sum(oi.quantity * oi.unit_price) FILTER (WHERE c.country = 'US') / sum(oi.quantity * oi.unit_price) FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED}` },
   { question: "How many customers have made exactly three purchases?", sql: "SELECT count(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) = 3) t" },
   { question: "Customers who have placed at least 20 orders", sql: "SELECT c.name FROM customers c JOIN orders o USING (customer_id) GROUP BY c.customer_id, c.name HAVING count(*) >= 20" },
-  { question: "How many orders were worth more than $1000?", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY order_id HAVING sum(quantity * unit_price) > 1000) t" },
+  { question: "How many orders were worth more than $1000?", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items JOIN orders o USING (order_id) WHERE o.status <> 'cancelled' GROUP BY order_id HAVING sum(quantity * unit_price) > 1000) t" },
   { question: "Products priced above $300", sql: "SELECT name, price FROM products WHERE price > 300" },
   { question: "How many orders contain more than 2 different products?", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY order_id HAVING count(*) > 2) t" },
   { question: "How many customers from Japan ordered more than 5 times?", sql: "SELECT count(*) FROM (SELECT o.customer_id FROM orders o JOIN customers c USING (customer_id) WHERE c.country = 'JP' GROUP BY o.customer_id HAVING count(*) > 5) t" },
@@ -149,7 +150,7 @@ export const ROUND_3: readonly DevCase[] = [
   { question: "What percentage of products have never been sold?", sql: "SELECT 100.0 * count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM order_items oi WHERE oi.product_id = p.product_id)) / count(*) FROM products p" },
   { question: "Share of orders by status", sql: "SELECT status, 100.0 * count(*) / sum(count(*)) OVER () FROM orders GROUP BY status" },
   { question: "How many customers have fewer than 2 orders?", sql: "SELECT count(*) FROM (SELECT c.customer_id FROM customers c LEFT JOIN orders o USING (customer_id) GROUP BY c.customer_id HAVING count(o.order_id) < 2) t" },
-  { question: "How many orders under $20?", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY order_id HAVING sum(quantity * unit_price) < 20) t" },
+  { question: "How many orders under $20?", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items JOIN orders o USING (order_id) WHERE o.status <> 'cancelled' GROUP BY order_id HAVING sum(quantity * unit_price) < 20) t" },
   { question: "Customers in France who spent over $1,500", sql: `SELECT c.name FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.country = 'FR' GROUP BY c.customer_id, c.name HAVING sum(oi.quantity * oi.unit_price) > 1500` },
   { question: "How many orders did Lucas Roux place this year?", sql: `SELECT count(*) FROM orders o JOIN customers c USING (customer_id) WHERE c.name = 'Lucas Roux' AND ${THIS_YEAR}` },
   { question: "Average items per order in Japan", sql: "SELECT avg(n) FROM (SELECT o.order_id, sum(oi.quantity) AS n FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE c.country = 'JP' GROUP BY o.order_id) t" },
@@ -185,7 +186,7 @@ export const ROUND_4: readonly DevCase[] = [
   { question: "What percentage of customers never placed an order?", sql: "SELECT 100.0 * count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)) / count(*) FROM customers c" },
   { question: "How many customers made exactly 5 orders?", sql: "SELECT count(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) = 5) t" },
   { question: "Which customers ordered exactly 10 times?", sql: "SELECT c.name FROM customers c JOIN orders o USING (customer_id) GROUP BY c.customer_id, c.name HAVING count(*) = 10" },
-  { question: "Number of orders with a total above $250", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY order_id HAVING sum(quantity * unit_price) > 250) t" },
+  { question: "Number of orders with a total above $250", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items JOIN orders o USING (order_id) WHERE o.status <> 'cancelled' GROUP BY order_id HAVING sum(quantity * unit_price) > 250) t" },
   { question: "Customers who spent at least 3000 dollars", sql: `SELECT c.name FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY c.customer_id, c.name HAVING sum(oi.quantity * oi.unit_price) >= 3000` },
   { question: "How many products sold more than 500 units?", sql: `SELECT count(*) FROM (SELECT oi.product_id FROM order_items oi JOIN orders o USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY oi.product_id HAVING sum(oi.quantity) > 500) t` },
   { question: "How many customers are there in Indai?", sql: "SELECT count(*) FROM customers WHERE country = 'IN'" },
@@ -213,7 +214,7 @@ export const ROUND_4: readonly DevCase[] = [
 export const ROUND_5: readonly DevCase[] = [
   { question: "How many Chef's Knives have we sold?", sql: `SELECT sum(oi.quantity) FROM order_items oi JOIN orders o USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Chef''s Knife'` },
   { question: "Sales of the Wooden Train Set by month this year", sql: `SELECT date_trunc('month', o.ordered_at), sum(oi.quantity * oi.unit_price) FROM order_items oi JOIN orders o USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Wooden Train Set' AND ${THIS_YEAR} GROUP BY 1` },
-  { question: "Which customers bought the Mini Drone?", sql: "SELECT DISTINCT c.name FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE p.name = 'Mini Drone'" },
+  { question: "Which customers bought the Mini Drone?", sql: `SELECT DISTINCT c.name FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.name = 'Mini Drone'` },
   { question: "Revenue from British customers last year", sql: `SELECT sum(oi.quantity * oi.unit_price) FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.country = 'GB' AND ${LAST_YEAR}` },
   { question: "What is the average number of customers per country?", sql: "SELECT avg(n) FROM (SELECT country, count(*) AS n FROM customers GROUP BY country) t" },
   { question: "Average daily revenue last month", sql: `SELECT avg(r) FROM (SELECT o.ordered_at, sum(oi.quantity * oi.unit_price) AS r FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND ${LAST_MONTH} GROUP BY o.ordered_at) t` },
@@ -221,7 +222,7 @@ export const ROUND_5: readonly DevCase[] = [
   { question: "What fraction of orders are pending?", sql: "SELECT 100.0 * count(*) FILTER (WHERE status = 'pending') / count(*) FROM orders" },
   { question: "How many customers have exactly 1 order?", sql: "SELECT count(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) = 1) t" },
   { question: "Which products are priced below $10?", sql: "SELECT name, price FROM products WHERE price < 10" },
-  { question: "How many orders had a total of more than $2000?", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY order_id HAVING sum(quantity * unit_price) > 2000) t" },
+  { question: "How many orders had a total of more than $2000?", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items JOIN orders o USING (order_id) WHERE o.status <> 'cancelled' GROUP BY order_id HAVING sum(quantity * unit_price) > 2000) t" },
   { question: "How many customers ordered at least 25 times?", sql: "SELECT count(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) >= 25) t" },
   { question: "Revenue from electronicss", sql: `SELECT sum(oi.quantity * oi.unit_price) FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.category = 'electronics'` },
   { question: "How many customres signed up this month?", sql: "SELECT count(*) FROM customers WHERE signed_up_at >= date_trunc('month', current_date)" },
@@ -256,7 +257,7 @@ export const ROUND_6: readonly DevCase[] = [
   { question: "What percent of revenue came from the Espresso Machine last month?", sql: `SELECT 100.0 * sum(oi.quantity * oi.unit_price) FILTER (WHERE p.name = 'Espresso Machine') / sum(oi.quantity * oi.unit_price) FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND ${LAST_MONTH}` },
   { question: "List customers with exactly 3 orders", sql: "SELECT c.name FROM customers c JOIN orders o USING (customer_id) GROUP BY c.customer_id, c.name HAVING count(*) = 3" },
   { question: "How many customers have more than 2 orders this year?", sql: `SELECT count(*) FROM (SELECT customer_id FROM orders o WHERE ${THIS_YEAR} GROUP BY customer_id HAVING count(*) > 2) t` },
-  { question: "Show orders over $1,200", sql: "SELECT order_id, sum(quantity * unit_price) FROM order_items GROUP BY order_id HAVING sum(quantity * unit_price) > 1200" },
+  { question: "Show orders over $1,200", sql: "SELECT order_id, sum(quantity * unit_price) FROM order_items JOIN orders o USING (order_id) WHERE o.status <> 'cancelled' GROUP BY order_id HAVING sum(quantity * unit_price) > 1200" },
   { question: "How many products cost between $20 and $50?", expect: "needs_clarification", names: ["between"] },
   { question: "How many orders in Germny last month?", sql: `SELECT count(*) FROM orders o JOIN customers c USING (customer_id) WHERE c.country = 'DE' AND ${LAST_MONTH}` },
   { question: "Revenue by countyr", sql: `SELECT c.country, sum(oi.quantity * oi.unit_price) FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY c.country` },
@@ -289,7 +290,7 @@ export const ROUND_7: readonly DevCase[] = [
   { question: "Cancellation rate last month", sql: `SELECT 100.0 * count(*) FILTER (WHERE o.status = 'cancelled') / count(*) FROM orders o WHERE ${LAST_MONTH}` },
   { question: "How many customers have placed exactly four orders?", sql: "SELECT count(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) = 4) t" },
   { question: "Customers who ordered twice", sql: "SELECT c.name FROM customers c JOIN orders o USING (customer_id) GROUP BY c.customer_id, c.name HAVING count(*) = 2" },
-  { question: "How many orders above $750?", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY order_id HAVING sum(quantity * unit_price) > 750) t" },
+  { question: "How many orders above $750?", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items JOIN orders o USING (order_id) WHERE o.status <> 'cancelled' GROUP BY order_id HAVING sum(quantity * unit_price) > 750) t" },
   { question: "How many products under $25?", sql: "SELECT count(*) FROM products WHERE price < 25" },
   { question: "How many customers spent over $5,000 in total?", sql: `SELECT count(*) FROM (SELECT o.customer_id FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY o.customer_id HAVING sum(oi.quantity * oi.unit_price) > 5000) t` },
   { question: "How many orders had more than 5 units?", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY order_id HAVING sum(quantity) > 5) t" },
@@ -322,7 +323,7 @@ export const ROUND_8: readonly DevCase[] = [
   { question: "Revenue share of each category this year", sql: `SELECT p.category, 100.0 * sum(oi.quantity * oi.unit_price) / sum(sum(oi.quantity * oi.unit_price)) OVER () FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND ${THIS_YEAR} GROUP BY p.category` },
   { question: "Number of customers with exactly 6 orders", sql: "SELECT count(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) = 6) t" },
   { question: "How many customers have ordered more than 12 times?", sql: "SELECT count(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) > 12) t" },
-  { question: "Orders worth over $800 last month", sql: `SELECT count(*) FROM (SELECT o.order_id FROM orders o JOIN order_items oi USING (order_id) WHERE ${LAST_MONTH} GROUP BY o.order_id HAVING sum(oi.quantity * oi.unit_price) > 800) t` },
+  { question: "Orders worth over $800 last month", sql: `SELECT count(*) FROM (SELECT o.order_id FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND ${LAST_MONTH} GROUP BY o.order_id HAVING sum(oi.quantity * oi.unit_price) > 800) t` },
   { question: "Which electronics cost more than $150?", sql: "SELECT name, price FROM products WHERE category = 'electronics' AND price > 150" },
   { question: "How many producst are there?", sql: "SELECT count(*) FROM products" },
   { question: "Top 5 custoemrs by revenue", sql: `SELECT c.name, sum(oi.quantity * oi.unit_price) AS r FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY c.customer_id, c.name ORDER BY r DESC LIMIT 5`, ordered: true },
@@ -345,27 +346,26 @@ export const ROUND_9: readonly DevCase[] = [
   { question: "How many Smart Home Hubs have we sold?", sql: "SELECT 0 AS n" },
   { question: "Which customer spent the most on electronics?", sql: `SELECT c.name, sum(oi.quantity * oi.unit_price) AS r FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) JOIN products p USING (product_id) WHERE ${NOT_CANCELLED} AND p.category = 'electronics' GROUP BY c.customer_id, c.name ORDER BY r DESC LIMIT 1`, ordered: true },
   { question: "Revenue from Spanish customers by month this year", sql: `SELECT date_trunc('month', o.ordered_at), sum(oi.quantity * oi.unit_price) FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.country = 'ES' AND ${THIS_YEAR} GROUP BY 1` },
-  // Known limit, asked back: "different products" (a count of distinct products) is not understood yet.
-  { question: "How many different products has Ava Thompson bought?", expect: "needs_clarification", names: ["different"] },
+  // Asked back until round 10 taught distinct counts ("different products": products bought, orders not cancelled).
+  { question: "How many different products has Ava Thompson bought?", sql: `SELECT count(DISTINCT oi.product_id) FROM orders o JOIN customers c USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.name = 'Ava Thompson'` },
   { question: "Average order value by category", expect: "needs_clarification" },
   { question: "What is the average number of units sold per product?", sql: `SELECT avg(u) FROM (SELECT oi.product_id, sum(oi.quantity) AS u FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} GROUP BY oi.product_id) t` },
   { question: "What percentage of customers are from Europe?", expect: "needs_clarification", names: ["Europe"] },
   { question: "Share of orders by month this year", sql: `SELECT date_trunc('month', o.ordered_at), 100.0 * count(*) / sum(count(*)) OVER () FROM orders o WHERE ${THIS_YEAR} GROUP BY 1` },
   { question: "How many customers have exactly zero orders?", sql: "SELECT count(*) FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)" },
   { question: "Orders with exactly 2 items", sql: "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY order_id HAVING sum(quantity) = 2) t" },
-  { question: "How many orders last month were over $300?", sql: `SELECT count(*) FROM (SELECT o.order_id FROM orders o JOIN order_items oi USING (order_id) WHERE ${LAST_MONTH} GROUP BY o.order_id HAVING sum(oi.quantity * oi.unit_price) > 300) t` },
+  { question: "How many orders last month were over $300?", sql: `SELECT count(*) FROM (SELECT o.order_id FROM orders o JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND ${LAST_MONTH} GROUP BY o.order_id HAVING sum(oi.quantity * oi.unit_price) > 300) t` },
   { question: "Customers from Brazil who spent more than $500", sql: `SELECT c.name FROM customers c JOIN orders o USING (customer_id) JOIN order_items oi USING (order_id) WHERE ${NOT_CANCELLED} AND c.country = 'BR' GROUP BY c.customer_id, c.name HAVING sum(oi.quantity * oi.unit_price) > 500` },
   // Known limit, asked back: "cancelld" is one edit from both "cancelled" and "canceled", a tie it does not break.
   { question: "How many cancelld orders last year?", expect: "needs_clarification", names: ["cancelld"] },
   { question: "How many cancelled orders last year?", sql: "SELECT count(*) FROM orders o WHERE o.status = 'cancelled' AND o.ordered_at >= date_trunc('year', current_date) - interval '1 year' AND o.ordered_at < date_trunc('year', current_date)" },
   { question: "Best selling product in the garden categry", sql: `SELECT p.name, sum(oi.quantity) AS u FROM products p JOIN order_items oi USING (product_id) JOIN orders o USING (order_id) WHERE ${NOT_CANCELLED} AND p.category = 'garden' GROUP BY p.product_id, p.name ORDER BY u DESC LIMIT 1`, ordered: true },
   { question: "How many orders were lost in transit?", expect: "cannot_answer" },
-  { question: "What are the most common reasons for cancellation?", expect: "needs_clarification" },
+  // Asked back until round 10: reasons are data the shop lacks.
+  { question: "What are the most common reasons for cancellation?", expect: "cannot_answer" },
   { question: "How many orders used a discount code?", expect: "cannot_answer" },
   { question: "Which city has the most customers?", expect: "cannot_answer" },
   { question: "How many orders did we get from Mars?", expect: "needs_clarification", names: ["Mars"] },
   { question: "Revenue from repeat vs new customers", expect: "needs_clarification" },
 ];
 
-/** The whole development set. */
-export const DEV: readonly DevCase[] = [...NAMED_FILTERS, ...AVERAGES_PER_ENTITY, ...SHARES, ...THRESHOLDS, ...MISSPELLINGS, ...ASKS_BACK, ...CANNOT_ANSWER, ...ROUND_2, ...ROUND_3, ...ROUND_4, ...ROUND_5, ...ROUND_6, ...ROUND_7, ...ROUND_8, ...ROUND_9];
