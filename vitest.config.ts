@@ -19,7 +19,9 @@ export default defineConfig({
     exclude: ["test/**/*.system.test.ts", "test/**/*.stress.test.ts", "**/node_modules/**"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Two cores on CI: keep files in forks so one heavy suite cannot starve the others' timers.
+    // Two cores on CI: keep files in forks so one heavy suite cannot starve the others' timers, and run two
+    // at once (vitest's default is one fewer than the cores: one file at a time there, most of it waiting).
     pool: "forks",
+    maxWorkers: 2,
   },
 });

@@ -12,5 +12,7 @@ export default defineConfig({
     ...base.test,
     include: ["test/**/*.stress.test.ts"],
     exclude: ["**/node_modules/**"],
+    // One file at a time, as measured: these suites time whole servers and processes.
+    maxWorkers: 1,
   },
 });
