@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 /**
  * The PGlite database's query sandbox under a burst of slow queries: a query past its timeout ends with its
  * worker thread and a replacement opens the same directory. It opens and seeds a database of its own, so it
- * runs under `npm run test:stress`; hostile-sql.test.ts keeps the single-query bounds.
+ * runs under `npm run test:stress`; hostile-sql.stress.test.ts keeps the single-query bounds.
  */
 describe("the PGlite database's query sandbox under a burst of slow queries", () => {
   it("bounds the queue: queries past it fail at once with a clear error, and every query ends within its timeout", async () => {
