@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../../examples/text2query/database.js";
-import { DemoChatModel } from "../../examples/text2query/demo-model.js";
-import { SqlRunner } from "../../examples/text2query/sql-runner.js";
-import { buildText2QueryWorkflow } from "../../examples/text2query/workflow.js";
+import type { Database } from "../../examples/text2query/database.js";
+import { openDemoShop, type DemoWorkflow } from "./ground-truth/demo-shop.js";
 import { devMisses } from "./ground-truth/dev-misses.js";
 import { ROUND_10, ROUND_11, ROUND_12 } from "./ground-truth/dev-rounds.js";
 import { ROUND_2, ROUND_3, ROUND_4, ROUND_5, ROUND_6, ROUND_7, ROUND_8, ROUND_9, type DevCase } from "./ground-truth/dev.js";
@@ -14,11 +12,10 @@ import { ROUND_2, ROUND_3, ROUND_4, ROUND_5, ROUND_6, ROUND_7, ROUND_8, ROUND_9,
  */
 describe("example demo model: the development rounds (PGlite)", () => {
   let db: Database;
-  let workflow: ReturnType<typeof buildText2QueryWorkflow>;
+  let workflow: DemoWorkflow;
 
   beforeAll(async () => {
-    db = await openDatabase({});
-    workflow = buildText2QueryWorkflow({ model: new DemoChatModel(), sql: new SqlRunner(db, { statementTimeoutMs: 5000, maxRows: 1000 }) });
+    ({ db, workflow } = await openDemoShop());
   }, 60_000);
   afterAll(async () => {
     await db.close();

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../../examples/text2query/database.js";
-import { DemoChatModel } from "../../examples/text2query/demo-model.js";
+import type { Database } from "../../examples/text2query/database.js";
+import { openDemoShop, type DemoWorkflow } from "./ground-truth/demo-shop.js";
 import { seedSql } from "../../examples/text2query/seed.js";
-import { SqlRunner } from "../../examples/text2query/sql-runner.js";
-import { buildText2QueryWorkflow } from "../../examples/text2query/workflow.js";
 import { answersLike, type GroundTruthCase } from "./ground-truth/compare.js";
 import { HELD_OUT } from "./ground-truth/held-out.js";
 import { TUNED } from "./ground-truth/tuned.js";
@@ -15,11 +13,10 @@ import { TUNED } from "./ground-truth/tuned.js";
  */
 describe("example Text2Query answers plainly worded questions correctly (ground truth on PGlite)", () => {
   let db: Database;
-  let workflow: ReturnType<typeof buildText2QueryWorkflow>;
+  let workflow: DemoWorkflow;
 
   beforeAll(async () => {
-    db = await openDatabase({});
-    workflow = buildText2QueryWorkflow({ model: new DemoChatModel(), sql: new SqlRunner(db, { statementTimeoutMs: 5000, maxRows: 1000 }) });
+    ({ db, workflow } = await openDemoShop());
   }, 60_000);
   afterAll(async () => {
     await db.close();

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../../examples/text2query/database.js";
-import { DemoChatModel } from "../../examples/text2query/demo-model.js";
+import type { Database } from "../../examples/text2query/database.js";
+import { openDemoShop, type DemoWorkflow } from "./ground-truth/demo-shop.js";
 import { readQuestion } from "../../examples/text2query/question-parts.js";
-import { SqlRunner } from "../../examples/text2query/sql-runner.js";
-import { buildText2QueryWorkflow } from "../../examples/text2query/workflow.js";
 import { devMisses } from "./ground-truth/dev-misses.js";
 import { ASKS_BACK, AVERAGES_PER_ENTITY, CANNOT_ANSWER, MISSPELLINGS, NAMED_FILTERS, SHARES, THRESHOLDS, type DevCase } from "./ground-truth/dev.js";
 
@@ -15,11 +13,10 @@ import { ASKS_BACK, AVERAGES_PER_ENTITY, CANNOT_ANSWER, MISSPELLINGS, NAMED_FILT
  */
 describe("example demo model: understood, asked back, or 'the data cannot tell' — never confidently wrong (PGlite)", () => {
   let db: Database;
-  let workflow: ReturnType<typeof buildText2QueryWorkflow>;
+  let workflow: DemoWorkflow;
 
   beforeAll(async () => {
-    db = await openDatabase({});
-    workflow = buildText2QueryWorkflow({ model: new DemoChatModel(), sql: new SqlRunner(db, { statementTimeoutMs: 5000, maxRows: 1000 }) });
+    ({ db, workflow } = await openDemoShop());
   }, 60_000);
   afterAll(async () => {
     await db.close();

@@ -1,11 +1,11 @@
 import { expect } from "vitest";
 import type { Database } from "../../../examples/text2query/database.js";
-import type { buildText2QueryWorkflow } from "../../../examples/text2query/workflow.js";
 import { answersLike } from "./compare.js";
+import type { DemoWorkflow } from "./demo-shop.js";
 import type { DevCase } from "./dev.js";
 
 /** What went wrong with each development case that did not come out as expected (empty: all did). */
-export async function devMisses(workflow: ReturnType<typeof buildText2QueryWorkflow>, db: Database, cases: readonly DevCase[]): Promise<string[]> {
+export async function devMisses(workflow: DemoWorkflow, db: Database, cases: readonly DevCase[]): Promise<string[]> {
   const wrong: string[] = [];
   for (const c of cases) {
     const result = await workflow.invoke({ question: c.question });

@@ -1,8 +1,5 @@
-import { openDatabase } from "../../../examples/text2query/database.js";
-import { DemoChatModel } from "../../../examples/text2query/demo-model.js";
-import { SqlRunner } from "../../../examples/text2query/sql-runner.js";
-import { buildText2QueryWorkflow } from "../../../examples/text2query/workflow.js";
 import type { EvalCase } from "./compare.js";
+import { openDemoShop } from "./demo-shop.js";
 import { describeRun, scoreRun, type RunResult, type Verdict } from "./score.js";
 
 export interface SetScore {
@@ -16,9 +13,8 @@ export interface SetScore {
  * its ground truth run on the same data (scripts/demo-eval.ts and held-out.stress.test.ts).
  */
 export async function scoreSet(cases: readonly EvalCase[]): Promise<SetScore> {
-  const db = await openDatabase({});
+  const { db, workflow } = await openDemoShop();
   try {
-    const workflow = buildText2QueryWorkflow({ model: new DemoChatModel(), sql: new SqlRunner(db, { statementTimeoutMs: 5000, maxRows: 1000 }) });
     const counts: Record<Verdict, number> = { correct: 0, asked_back: 0, wrong: 0, failed: 0 };
     const misses: string[] = [];
     for (const testCase of cases) {
