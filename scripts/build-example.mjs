@@ -5,7 +5,7 @@
 // where it looks (`./pglite-worker.mjs` next to the code). npm start's prestart runs this: it rebuilds only when
 // a file the last build read (or this script, package.json, tsconfig.json) is newer than the build.
 // Usage: node scripts/build-example.mjs [--force]
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -40,6 +40,10 @@ export async function buildExample({ force = false } = {}) {
     bundle: true,
     platform: "node",
     format: "esm",
+    // main.ts imports LangChain, LangGraph and OpenTelemetry dynamically, after it started opening the database:
+    // chunks of their own keep that order (one file would load them all before main's first line).
+    // Chunks sit beside main.mjs, so `./pglite-worker.mjs` resolves from whichever file holds the PGlite host.
+    splitting: true,
     target: "node20",
     packages: "external",
     tsconfig: join(root, "tsconfig.json"),
@@ -48,14 +52,17 @@ export async function buildExample({ force = false } = {}) {
     write: false,
     logLevel: "warning",
   });
-  mkdirSync(out, { recursive: true });
   // Each file is written whole, then renamed into place: a process starting meanwhile never reads half a file.
   const put = (path, contents) => {
+    mkdirSync(dirname(path), { recursive: true });
     const temporary = `${path}.${process.pid}.tmp`;
     writeFileSync(temporary, contents);
     renameSync(temporary, path);
   };
   for (const file of result.outputFiles) put(file.path, file.contents);
+  // Chunks of earlier builds (their names carry a hash of their content) go.
+  const current = new Set(result.outputFiles.map((file) => file.path));
+  for (const name of readdirSync(out)) if (/\.mjs(\.map)?$/.test(name) && !current.has(join(out, name))) rmSync(join(out, name), { force: true });
   // Last: its time stamps the build.
   put(meta, JSON.stringify(result.metafile));
   return true;

@@ -9,8 +9,12 @@ import { npmStart } from "../support/npm-start.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const RUNS = 1000;
-/** After issue 27: 474–499 MB measured (bench/example-start.ts, shared 2-core machine); before it, 0.9–1.05 GB. */
-const SOAK_RSS_LIMIT_MB = 600;
+/**
+ * Issue 27 asks for 300 MB. Measured with bench/example-start.ts on a shared 2-core machine: 271–283 MB since npm
+ * start runs the compiled example (474–526 MB under tsx, 0.9–1.05 GB before issue 27). The bound leaves room for
+ * a loaded machine; a regression of tens of MB fails it.
+ */
+const SOAK_RSS_LIMIT_MB = 330;
 // What npm start runs: its node flags on the built example.
 const program = npmStart();
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
