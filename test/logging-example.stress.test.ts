@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { npmStart } from "./support/npm-start.js";
 import { LoopbackReceiver } from "./support/otlp-receiver.js";
 
 /**
@@ -13,7 +14,7 @@ import { LoopbackReceiver } from "./support/otlp-receiver.js";
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 async function start(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "examples/text2query/main.ts"], { cwd: root, env: { ...process.env, PORT: "0", LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, npmStart().args, { cwd: root, env: { ...process.env, PORT: "0", LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));

@@ -2,7 +2,8 @@
 // own statements run as the owner, model-written SQL as a role that can only read the shop's tables. PGlite has
 // no working statement timeout (one thread, no signals), so the main thread ends a runaway query by terminating
 // this thread and starting another on the same directory (pglite-host.ts).
-// Plain JavaScript: a worker thread does not inherit the tsx loader the example runs under.
+// Plain JavaScript: a worker thread does not inherit the TypeScript loader tests run the example under. npm start
+// runs the build (scripts/build-example.mjs), which puts this file beside main.mjs, where the host looks for it.
 import { parentPort, workerData } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
 

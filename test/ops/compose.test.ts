@@ -73,7 +73,7 @@ describe("docker-compose.yml: valid Compose, and the stack's paths, ports, secre
     }
   });
 
-  it("builds the example server from the repository with node:20 and runs npm start's program with node on 0.0.0.0:3000", () => {
+  it("builds the example server from the repository with node:20 as npm start builds it, and runs npm start's program with node on 0.0.0.0:3000", () => {
     const build = asMap(service("text2query").build, "text2query.build");
     const context = resolve(deploy, asString(build.context, "build.context"));
     expect(context).toBe(resolve(root));
@@ -82,7 +82,11 @@ describe("docker-compose.yml: valid Compose, and the stack's paths, ports, secre
     expect(text).toMatch(/^FROM node:20[\w.-]*$/m);
     expect(text).toMatch(/^RUN npm ci\b/m);
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
-    expect(pkg.scripts.start).toBe("node --max-semi-space-size=1 --import tsx examples/text2query/main.ts");
+    expect(pkg.scripts.start).toBe("node --max-semi-space-size=1 --heap-growing-percent=50 --liftoff-only examples/text2query/dist/main.mjs");
+    // npm start's prestart (the example's build) runs in the image, after the sources are copied; the host's
+    // build is not copied in.
+    expect(text.indexOf(`\nRUN ${pkg.scripts.prestart}\n`)).toBeGreaterThan(text.indexOf("\nCOPY examples "));
+    expect(readFileSync(`${dockerfile}.dockerignore`, "utf8")).toMatch(/^examples\/text2query\/dist$/m);
     // npm start's program run by node itself: npm would not pass docker stop's SIGTERM on to the server.
     expect((JSON.parse(/^CMD (\[.*\])$/m.exec(text)![1]!) as string[]).join(" ")).toBe(pkg.scripts.start);
     for (const copied of [...text.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1]!.split(" "))) expect(existsSync(join(context, copied)), copied).toBe(true);

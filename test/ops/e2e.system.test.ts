@@ -20,6 +20,7 @@ import {
   substituteGrafanaVariables,
   until,
 } from "./support.js";
+import { npmStart } from "../support/npm-start.js";
 import { asList, asMap, asString } from "./yaml.js";
 
 // The ops pack on live data: two instances of the example server (npm start's program) answer through their
@@ -50,7 +51,7 @@ const ACTIVE = ["pending", "firing"];
 
 /** Starts npm start's program on `port` (chosen free beforehand, so Prometheus can scrape it from its start). */
 function startApp(name: string, port: number, model: string, llmUrl: string, dataDir: string, extraEnv: Record<string, string> = {}): { proc: Proc; ready: Promise<App> } {
-  const proc = new Proc(name, process.execPath, ["--import", "tsx", "examples/text2query/main.ts"], {
+  const proc = new Proc(name, process.execPath, npmStart().args, {
     env: { ...process.env, PORT: String(port), LOG_LEVEL: "warn", DATA_DIR: dataDir, OPENAI_API_KEY: "sk-ops-e2e", OPENAI_BASE_URL: llmUrl, OPENAI_MODEL: model, ...extraEnv },
   });
   const ready = until(

@@ -8,11 +8,13 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { Scrape } from "../support/exposition.js";
+import { npmStart } from "../support/npm-start.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
+const program = npmStart();
 
 /** Starts `npm start`'s program (or `command`) on an ephemeral port and resolves with its URL once it prints it. */
-async function start(env: Record<string, string>, command: string[] = [process.execPath, "--import", "tsx", "examples/text2query/main.ts"]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+async function start(env: Record<string, string>, command: string[] = [process.execPath, ...program.args]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(command[0]!, command.slice(1), { cwd: root, env: { ...process.env, PORT: "0", LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));

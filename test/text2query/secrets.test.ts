@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LoopbackLlm } from "../ops/llm-server.js";
+import { npmStart } from "../support/npm-start.js";
 import { LoopbackReceiver } from "../support/otlp-receiver.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -36,7 +37,7 @@ describe("a provider 401 that echoes the API key: the key is never stored, shown
     llm.unauthorized.add("gpt-4o-mini");
     langfuse = await new LoopbackReceiver().start();
     collector = await new LoopbackReceiver().start();
-    child = spawn(process.execPath, ["--import", "tsx", "examples/text2query/main.ts"], {
+    child = spawn(process.execPath, npmStart().args, {
       cwd: root,
       env: {
         ...process.env,

@@ -7,12 +7,14 @@ import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, describe, expect, it } from "vitest";
 import { LOCK_FILE } from "../../examples/text2query/data-dir.js";
+import { npmStart } from "../support/npm-start.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
+const program = npmStart();
 
 /** `npm start`'s program as a process of its own; resolves once it prints its URL, or exits. */
 function run(env: Record<string, string>): { child: ChildProcess; output: () => string; stderr: () => string; url: Promise<string>; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ["--import", "tsx", "examples/text2query/main.ts"], { cwd: root, env: { ...process.env, PORT: "0", LOG_LEVEL: "info", CONSOLE: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, program.args, { cwd: root, env: { ...process.env, PORT: "0", LOG_LEVEL: "info", CONSOLE: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   let stderr = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
