@@ -116,6 +116,19 @@ function knownHost(host: string): string | undefined {
  * configured endpoint, if any; `localHosts` the hosts (`host` or `host:port`) the user declared local.
  */
 export function servedBy(lsProvider: string | undefined, runnableClass: string, baseUrl: string | undefined, localHosts: ReadonlySet<string>): ServedBy {
+  // Calls come from one model after another of the same client: the last answer is reused (a base URL is
+  // parsed with `new URL` otherwise, on every call).
+  const last = lastServed;
+  if (last !== undefined && last.lsProvider === lsProvider && last.runnableClass === runnableClass && last.baseUrl === baseUrl && last.localHosts === localHosts) return last.served;
+  const served = resolveServedBy(lsProvider, runnableClass, baseUrl, localHosts);
+  lastServed = { lsProvider, runnableClass, baseUrl, localHosts, served };
+  return served;
+}
+
+/** The arguments and answer of the last `servedBy` (it is a pure function of them; `localHosts` is never mutated). */
+let lastServed: { lsProvider: string | undefined; runnableClass: string; baseUrl: string | undefined; localHosts: ReadonlySet<string>; served: ServedBy } | undefined;
+
+function resolveServedBy(lsProvider: string | undefined, runnableClass: string, baseUrl: string | undefined, localHosts: ReadonlySet<string>): ServedBy {
   const declared = lsProvider?.toLowerCase();
   let provider = declared !== undefined ? LS_PROVIDERS[declared] : undefined;
   if (provider === undefined) {

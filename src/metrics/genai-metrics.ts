@@ -178,10 +178,19 @@ export class GlobalGenAiMetrics implements TelemetrySink {
   /** Runs started before the provider was found: their ends must not count `active_runs` down. */
   private unseenStarts = 0;
 
+  /** The global provider last seen giving the no-op meter (the API's own, until one is registered). */
+  private noopProvider: MeterProvider | undefined = undefined;
+
   private current(): GenAiMetrics | undefined {
     if (this.metrics !== undefined) return this.metrics;
-    const meter = metricsApi.getMeterProvider().getMeter("langgraph-telemetry", VERSION);
-    if (meter === createNoopMeter()) return undefined;
+    const provider = metricsApi.getMeterProvider();
+    // Until a provider is registered, each call only sees that the global one is still the same.
+    if (provider === this.noopProvider) return undefined;
+    const meter = provider.getMeter("langgraph-telemetry", VERSION);
+    if (meter === createNoopMeter()) {
+      this.noopProvider = provider;
+      return undefined;
+    }
     return (this.metrics = new GenAiMetrics(meter));
   }
 

@@ -5,7 +5,7 @@ import type { StepInfo, TelemetrySink, WorkflowEndInfo } from "../shared/sink.js
 import type { NodeResults, WorkflowOutcome } from "../shared/workflow.js";
 import { LabelGuard } from "./label-guard.js";
 import type { ResolvedMetricsOptions } from "./options.js";
-import { CounterSeries, HistogramSeries } from "./series.js";
+import { CounterSeries, GaugeSeries, HistogramSeries } from "./series.js";
 
 const CORRECTION_BUCKETS: readonly number[] = [0, 1, 2, 3, 5];
 const CONFIDENCE_BUCKETS: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1];
@@ -132,6 +132,11 @@ export class PromSink implements TelemetrySink {
   private readonly invalidCounts = new Map<string, CounterSeries>();
   private readonly confidenceSeries: HistogramSeries;
   private readonly correctionSeries: { success: HistogramSeries; failed: HistogramSeries };
+  private readonly activeSeries: GaugeSeries;
+  /** The series of the last LLM call, by its raw provider and model. */
+  private lastProvider = "";
+  private lastModel = "";
+  private lastSeries: ModelSeries | undefined = undefined;
 
   constructor(private readonly options: ResolvedMetricsOptions) {
     const o = options;
@@ -172,6 +177,7 @@ export class PromSink implements TelemetrySink {
     this.spoolReplayed = new Counter({ name: n("spoolReplayed"), help: "Items delivered from the export spool, by backend.", labelNames: ["backend"], registers });
     this.spoolDropped = new Counter({ name: n("spoolDropped"), help: "Items lost from the export spool, by backend and reason (cap: oldest removed past maxBytes; corrupt: torn or corrupt file; unwritable; refused on replay).", labelNames: ["backend", "reason"], registers });
     this.spoolBytes = new Gauge({ name: n("spoolBytes"), help: "Bytes the export spool holds on disk, by backend.", labelNames: ["backend"], registers });
+    this.activeSeries = new GaugeSeries(this.activeQueries, {});
     this.validSeries = new CounterSeries(this.validations, { result: "valid", error_category: "none" });
     this.confidenceSeries = new HistogramSeries(this.confidence, {}, CONFIDENCE_BUCKETS);
     this.correctionSeries = {
@@ -209,11 +215,11 @@ export class PromSink implements TelemetrySink {
   // ---------------------------------------------------------------- TelemetrySink (fed by the tracer)
 
   workflowStarted(): void {
-    this.activeQueries.inc();
+    this.activeSeries.add(1);
   }
 
   workflowEnded(info: WorkflowEndInfo): void {
-    this.activeQueries.dec();
+    this.activeSeries.add(-1);
     this.query(info.intent, info.outcome, info.durationSeconds, info.traceId);
     if (info.valid !== undefined) this.correction(info.corrections, info.valid);
   }
@@ -272,6 +278,18 @@ export class PromSink implements TelemetrySink {
   // ---------------------------------------------------------------- hot-path series
 
   private seriesOf(rawProvider: string, rawModel: string): ModelSeries {
+    // Calls come in runs of one model: the last (provider, model) skips both guards and both maps (a raw
+    // value's label never changes once given).
+    const last = this.lastSeries;
+    if (last !== undefined && rawProvider === this.lastProvider && rawModel === this.lastModel) return last;
+    const series = this.seriesFor(rawProvider, rawModel);
+    this.lastProvider = rawProvider;
+    this.lastModel = rawModel;
+    this.lastSeries = series;
+    return series;
+  }
+
+  private seriesFor(rawProvider: string, rawModel: string): ModelSeries {
     const provider = this.providers.value(rawProvider, "unknown");
     const model = this.models.value(rawModel, "unknown");
     let byModel = this.modelSeries.get(provider);

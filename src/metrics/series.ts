@@ -1,4 +1,4 @@
-import type { Counter, Histogram, LabelValues } from "prom-client";
+import type { Counter, Gauge, Histogram, LabelValues } from "prom-client";
 
 /**
  * One labelled series of a prom-client counter or histogram, for the hot path.
@@ -83,6 +83,31 @@ export class CounterSeries extends Series<CounterEntry> {
       return;
     }
     this.counter.inc(this.labels, n);
+    this.resolve();
+  }
+
+  protected valid(entry: CounterEntry): boolean {
+    return typeof entry.value === "number";
+  }
+}
+
+/** A gauge's series: prom-client's `inc(labels, n)` hashes its labels every call (`active_queries`, twice a run). */
+export class GaugeSeries extends Series<CounterEntry> {
+  constructor(
+    private readonly gauge: Gauge<string>,
+    labels: LabelValues<string>,
+  ) {
+    super(gauge, labels, true);
+  }
+
+  /** Add `n` (finite, either sign). */
+  add(n: number): void {
+    const entry = this.current();
+    if (entry !== undefined) {
+      entry.value += n;
+      return;
+    }
+    this.gauge.inc(this.labels, n);
     this.resolve();
   }
 

@@ -28,7 +28,9 @@ export class RecentMap<K, V> {
       this.older = this.newer;
       this.newer = new Map();
     }
-    this.older.delete(key);
+    // A key set again may stay behind in the older generation: the newer one is read first, `delete` removes
+    // both, and it goes with its generation. Not deleting it saves a probe of a large Map per set (keys are
+    // almost always new; this ran on every run's end).
     this.newer.set(key, value);
   }
 
@@ -37,7 +39,7 @@ export class RecentMap<K, V> {
     this.older.delete(key);
   }
 
-  /** Entries held (each key is in one generation only). */
+  /** Entries held, a key set again since the last rotation counting twice: 0 exactly when empty. */
   get size(): number {
     return this.newer.size + this.older.size;
   }

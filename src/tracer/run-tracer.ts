@@ -361,8 +361,6 @@ export class RunTracer extends BaseCallbackHandler {
     const md = metadataOf(metadata);
     const request = readLlmRequest(llm, extraParams, md, this.options);
     const attributes = llmRequestAttributes(request, operation);
-    const prompt = takePrompt(this.life.runs.get(parentRunId), md);
-    if (prompt !== undefined) Object.assign(attributes, promptAttributes(prompt));
     const state = this.startStep(runId, parentRunId, RunKind.Llm, request.model ?? UNKNOWN_MODEL, llmSpanName(operation, request.model), attributes, tags, md, SpanKind.CLIENT);
     if (state !== undefined) state.llm = new LlmCallInFlight(request, operation);
     return state;
@@ -375,6 +373,13 @@ export class RunTracer extends BaseCallbackHandler {
     if (parentEntry === undefined && this.life.isUntracked(parentRunId)) {
       this.life.refuse(runId);
       return undefined;
+    }
+    if (kind === RunKind.Llm) {
+      // The prompt its template registered on the parent run while that run is open (the entry just found:
+      // an open run is one not ended), else one in its own metadata.
+      const open = parentRunId !== undefined && parentEntry !== undefined && !parentEntry.ended ? parentEntry : undefined;
+      const prompt = takePrompt(open, metadataOf(metadata));
+      if (prompt !== undefined) Object.assign(attributes, promptAttributes(prompt));
     }
     const parent = this.life.carrierOf(parentEntry);
     if (parent !== undefined) return this.life.startChild(runId, kind, name, parent, at, spanName, spanKind, attributes);
