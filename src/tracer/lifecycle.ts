@@ -21,8 +21,6 @@ const MAX_UNTRACKED = 10_000;
 const MAX_ENDED = 4096;
 /** Invocations whose trace id `traceIdOf` remembers (the oldest forgotten). */
 const MAX_TRACE_IDS = 10_000;
-/** Longest LangGraph task namespace indexed (a path of nested tasks: `node:<uuid>|node:<uuid>`). */
-const MAX_NAMESPACE_LENGTH = 2000;
 /** The status message of a run ended as abandoned, by how it ended. */
 const ABANDONED_IDLE = "abandoned: the run never ended (its consumer stopped, or nothing happened for runTtlMs)";
 const ABANDONED_ABORTED = "abandoned: aborted by its signal (its stream's consumer broke off, or the caller's AbortSignal fired)";
@@ -43,8 +41,6 @@ export class RunLifecycle {
   private readonly wall = new WallClock();
   /** Trace ids of the latest invocations by their root's run id (`tracer.traceIdOf`), oldest forgotten first. */
   private readonly traceIds = new RecentMap<string, string>(MAX_TRACE_IDS);
-  /** Open node runs by their LangGraph task namespace, for runs started inside them without a parent link. */
-  private readonly tasks = new Map<string, RunState>();
   /** Runs refused: a run started below one of them is not traced either. */
   private readonly untracked = new RecentSet<string>(MAX_UNTRACKED);
   /** Runs that ended and could have children: a run started below one later joins their trace. */
@@ -93,8 +89,8 @@ export class RunLifecycle {
    */
   enclosingRun(metadata: Record<string, unknown> | undefined, at: number): RunState | undefined {
     const namespace = metadata?.langgraph_checkpoint_ns;
-    if (typeof namespace !== "string" || this.tasks.size === 0) return undefined;
-    const node = this.tasks.get(namespace);
+    if (typeof namespace !== "string" || namespace.length === 0) return undefined;
+    const node = this.runs.openNodeOf(namespace);
     if (node === undefined) return undefined;
     node.invocation.lastActivityAt = at;
     let tool: RunState | undefined;
@@ -104,13 +100,6 @@ export class RunLifecycle {
       tool = open;
     }
     return tool ?? node;
-  }
-
-  /** A node run, findable by its LangGraph task (`langgraph_checkpoint_ns`) while it is open. */
-  registerTask(state: RunState, namespace: unknown): void {
-    if (typeof namespace !== "string" || namespace.length === 0 || namespace.length > MAX_NAMESPACE_LENGTH) return;
-    state.namespace = namespace;
-    this.tasks.set(namespace, state);
   }
 
   /**
@@ -287,7 +276,6 @@ export class RunLifecycle {
     }
     if (state.openChildren > 0) this.settleDescendants(state, at);
     this.runs.delete(state);
-    if (state.namespace !== undefined && this.tasks.get(state.namespace) === state) this.tasks.delete(state.namespace);
     const invocation = state.invocation;
     if (error !== undefined && isTimeout(error)) invocation.timedOut = true;
     // Stopped by its abort signal (its stream's consumer went away, its caller gave up): abandoned, not failed;

@@ -25,7 +25,7 @@ export class RunState {
   pendingInputs: unknown = undefined;
   /** LLM runs: the call's request and what its streamed chunks said so far. */
   llm: LlmCallInFlight | undefined = undefined;
-  /** Node runs: LangGraph's task namespace (`langgraph_checkpoint_ns`), under which the lifecycle indexes it. */
+  /** Node runs: LangGraph's task namespace (`langgraph_checkpoint_ns`), by which a run started inside it without a parent link finds it. */
   namespace: string | undefined = undefined;
   /** A Langfuse prompt a child (the prompt template) registered: the next generation under this run uses it. */
   prompt: LinkedPrompt | undefined = undefined;
@@ -103,6 +103,17 @@ export class RunTable {
     const open: RunState[] = [];
     for (const state of this.runs.values()) if (invocations.has(state.invocation)) open.push(state);
     return open.reverse();
+  }
+
+  /**
+   * The open node run of a LangGraph task (`langgraph_checkpoint_ns`), the latest started if several. A scan: only
+   * runs LangChain gives no parent ask (a sub-agent invoked with callbacks of its own), and they scan the table for
+   * their tools next anyway; an index kept for them cost every node two Map writes.
+   */
+  openNodeOf(namespace: string): RunState | undefined {
+    let found: RunState | undefined;
+    for (const state of this.runs.values()) if (state.kind === RunKind.Node && state.namespace === namespace) found = state;
+    return found;
   }
 
   /** The open runs below `ancestor`, deepest first. */

@@ -353,7 +353,8 @@ export class RunTracer extends BaseCallbackHandler {
     const state = this.life.startChild(runId, RunKind.Node, name, parent, at, name, SpanKind.INTERNAL, attributes);
     if (state === undefined) return;
     state.stage = stage;
-    this.life.registerTask(state, metadata?.langgraph_checkpoint_ns);
+    const namespace = metadata?.langgraph_checkpoint_ns;
+    if (typeof namespace === "string" && namespace.length > 0) state.namespace = namespace;
     this.captureInput(state, inputs);
   }
 
